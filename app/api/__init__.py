@@ -1,0 +1,37 @@
+"""HTTP layers, one package per audience, and the health check."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify
+from sqlalchemy import text
+
+
+def register_blueprints(app: Flask, api, csrf) -> None:
+    from app.api.admin import register as register_admin
+    from app.api.mp import blp as mp_blp
+    from app.api.staff import blp as staff_blp
+
+    for blp in (mp_blp, staff_blp):
+        api.register_blueprint(blp)
+        csrf.exempt(blp)  # bearer-token APIs; no cookies, no CSRF
+    register_admin(app, api, csrf)
+
+    @app.get("/healthz")
+    def healthz():
+        from app.extensions import db, redis_ext
+
+        checks = {}
+        try:
+            db.session.execute(text("SELECT 1"))
+            checks["database"] = "ok"
+        except Exception as exc:  # report, don't raise: this is the health page
+            checks["database"] = f"error: {type(exc).__name__}"
+        finally:
+            db.session.rollback()
+        try:
+            redis_ext.client.ping()
+            checks["redis"] = "ok"
+        except Exception as exc:
+            checks["redis"] = f"error: {type(exc).__name__}"
+        healthy = all(v == "ok" for v in checks.values())
+        return jsonify(status="ok" if healthy else "degraded", checks=checks), 200 if healthy else 503

@@ -1,0 +1,1 @@
+"""Who is asking: tokens, passwords, rate limits, and the one data-scoping helper."""

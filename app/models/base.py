@@ -1,0 +1,30 @@
+"""Shared column helpers for the models."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Annotated
+
+from sqlalchemy import DateTime, Enum, Numeric, func
+from sqlalchemy.orm import Mapped, mapped_column
+
+Money = Annotated[Decimal, mapped_column(Numeric(14, 2))]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def str_enum(enum_cls: type[enum.Enum], name: str) -> Enum:
+    """A VARCHAR with a CHECK constraint on the enum's values: easier to extend than a PG enum type."""
+    return Enum(enum_cls, name=name, values_callable=lambda e: [m.value for m in e],
+                validate_strings=True, native_enum=False, create_constraint=True, length=32)
+
+
+class TimestampMixin:
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )

@@ -1,0 +1,1 @@
+"""Marshmallow schemas, one module per audience where the views differ."""

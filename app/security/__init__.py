@@ -1,0 +1,1 @@
+"""Field encryption, keyed hashes and masking of personal data."""

@@ -1,0 +1,1 @@
+"""Domain logic as plain functions: take ids and plain data, raise DomainError, own the transaction."""

@@ -1,0 +1,126 @@
+"""Finding and reading customers, vehicles, policies and claims on behalf of a viewer.
+
+Every function scopes through app.auth.scoping and records staff reads in the audit log.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
+
+from app.auth.scoping import get_scoped, scope_filter
+from app.auth.viewer import Viewer
+from app.extensions import db
+from app.models import Claim, Customer, Policy, Vehicle
+from app.security.fields import cipher
+from app.services import audit
+from app.services.pagination import PageResult, paginate
+
+_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_ID_NUMBER = re.compile(r"^\d{17}[\dXx]$")
+
+
+def _customer_match(q: str):
+    """WHERE clause for a free-text customer search: exact mobile / ID number, plate, VIN,
+    policy number, or a name fragment."""
+    q = q.strip()
+    if _MOBILE.fullmatch(q):
+        return Customer.mobile_hash == cipher().digest(q)
+    if _ID_NUMBER.fullmatch(q):
+        return Customer.id_number_hash == cipher().digest(q)
+    by_vehicle = select(Vehicle.owner_id).where(
+        or_(Vehicle.plate == q.upper(), Vehicle.vin == q.upper())
+    )
+    by_policy = select(Policy.customer_id).where(Policy.number == q.upper())
+    return or_(
+        Customer.name.contains(q, autoescape=True),
+        Customer.id.in_(by_vehicle),
+        Customer.id.in_(by_policy),
+    )
+
+
+def search_customers(viewer: Viewer, q: str | None, page: int = 1, page_size: int = 20) -> PageResult:
+    stmt = select(Customer).where(scope_filter(viewer, Customer)).order_by(Customer.id)
+    if q:
+        stmt = stmt.where(_customer_match(q))
+    result = paginate(stmt, page, page_size)
+    audit.record_reads(viewer, "customer", [c.id for c in result.items], {"q": q or "", "page": page})
+    db.session.commit()
+    return result
+
+
+def get_customer(viewer: Viewer, customer_id: int) -> Customer:
+    customer = get_scoped(viewer, Customer, customer_id, "客户不存在")
+    if viewer.is_staff:
+        audit.record(viewer, "read", "customer", customer.id)
+    db.session.commit()
+    return customer
+
+
+def customer_policies(viewer: Viewer, customer_id: int) -> list[Policy]:
+    return list(db.session.execute(
+        select(Policy)
+        .where(Policy.customer_id == customer_id, scope_filter(viewer, Policy))
+        .order_by(Policy.end_date.desc())
+    ).scalars())
+
+
+def get_vehicle(viewer: Viewer, vehicle_id: int) -> Vehicle:
+    vehicle = get_scoped(viewer, Vehicle, vehicle_id, "车辆不存在")
+    if viewer.is_staff:
+        audit.record(viewer, "read", "vehicle", vehicle.id)
+    db.session.commit()
+    return vehicle
+
+
+def list_policies(viewer: Viewer, *, q: str | None = None, customer_id: int | None = None,
+                  expiring_before=None, page: int = 1, page_size: int = 20) -> PageResult:
+    stmt = (select(Policy).where(scope_filter(viewer, Policy))
+            .options(selectinload(Policy.customer), selectinload(Policy.vehicle))
+            .order_by(Policy.end_date.desc(), Policy.id))
+    if q:
+        stmt = stmt.where(or_(Policy.number == q.strip().upper(),
+                              Policy.vehicle_id.in_(select(Vehicle.id).where(Vehicle.plate == q.strip().upper()))))
+    if customer_id is not None:
+        stmt = stmt.where(Policy.customer_id == customer_id)
+    if expiring_before is not None:
+        stmt = stmt.where(Policy.end_date <= expiring_before)
+    result = paginate(stmt, page, page_size)
+    audit.record_reads(viewer, "policy", [p.id for p in result.items], {"q": q or "", "page": page})
+    db.session.commit()
+    return result
+
+
+def get_policy(viewer: Viewer, policy_id: int) -> Policy:
+    policy = get_scoped(viewer, Policy, policy_id, "保单不存在")
+    if viewer.is_staff:
+        audit.record(viewer, "read", "policy", policy.id)
+    db.session.commit()
+    return policy
+
+
+def list_claims(viewer: Viewer, *, q: str | None = None, customer_id: int | None = None,
+                status: str | None = None, page: int = 1, page_size: int = 20) -> PageResult:
+    stmt = (select(Claim).where(scope_filter(viewer, Claim))
+            .options(selectinload(Claim.customer), selectinload(Claim.policy))
+            .order_by(Claim.reported_at.desc(), Claim.id))
+    if q:
+        stmt = stmt.where(Claim.number == q.strip().upper())
+    if customer_id is not None:
+        stmt = stmt.where(Claim.customer_id == customer_id)
+    if status:
+        stmt = stmt.where(Claim.status == status)
+    result = paginate(stmt, page, page_size)
+    audit.record_reads(viewer, "claim", [c.id for c in result.items], {"q": q or "", "page": page})
+    db.session.commit()
+    return result
+
+
+def get_claim(viewer: Viewer, claim_id: int) -> Claim:
+    claim = get_scoped(viewer, Claim, claim_id, "赔案不存在")
+    if viewer.is_staff:
+        audit.record(viewer, "read", "claim", claim.id)
+    db.session.commit()
+    return claim

