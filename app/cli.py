@@ -6,4 +6,11 @@ from flask import Flask
 
 
 def register_commands(app: Flask) -> None:
-    pass
+    from app.commands.demo import demo_cli
+    from app.commands.jobs import scheduler_command, worker_command
+    from app.commands.staff import staff_cli
+
+    app.cli.add_command(demo_cli)
+    app.cli.add_command(staff_cli)
+    app.cli.add_command(worker_command)
+    app.cli.add_command(scheduler_command)

@@ -1,0 +1,1 @@
+"""Flask CLI command groups, one module each."""

@@ -1,0 +1,1 @@
+"""Background work: RQ job functions, the schedule table, the worker and scheduler entry points."""
