@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import wraps
 
-from flask import g, request
+from flask import request
 
 from app.auth.tokens import TokenError, read_token
 from app.errors import Forbidden
@@ -49,10 +49,12 @@ def viewer_from_token(header_value: str | None, channel: AuditChannel = AuditCha
 
 
 def current_viewer() -> Viewer:
-    viewer = getattr(g, "viewer", None)
+    """The request's viewer, resolved once per request (kept on the request, not on `g`, which
+    outlives a request when an app context is already pushed, as in tests and jobs)."""
+    viewer = getattr(request, "baoyun_viewer", None)
     if viewer is None:
         viewer = viewer_from_token(request.headers.get("Authorization"))
-        g.viewer = viewer
+        request.baoyun_viewer = viewer
     return viewer
 
 

@@ -8,8 +8,8 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from app.auth.tokens import issue_token
-
 from app.auth.viewer import current_viewer, staff_required
+from app.models import AuditChannel
 from app.schemas.common import SearchArgs
 from app.schemas.staff import (
     ClaimListArgs,
@@ -20,7 +20,6 @@ from app.schemas.staff import (
     PolicySchema,
     VehicleSchema,
 )
-from app.models import AuditChannel
 from app.services import customers, sessions
 
 blp = Blueprint("staff", __name__, url_prefix="/api/staff", description="员工接口")

@@ -1,0 +1,179 @@
+"""Models and validators: formats, checksums, encryption at rest, database constraints."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
+
+from app.models import Customer, Line, Plan, Policy
+from app.security.fields import cipher, mask_id_number, mask_mobile, mask_name
+from app.validators import (
+    birthday_from_id_number,
+    make_id_number,
+    validate_id_number,
+    validate_mobile,
+    validate_plate,
+    validate_vin,
+    with_vin_check,
+)
+from tests import factories as f
+
+
+class TestIdNumber:
+    def test_accepts_the_standard_example(self):
+        assert validate_id_number("11010519491231002x") == "11010519491231002X"
+
+    @pytest.mark.parametrize("value, reason", [
+        ("110105194912310021", "校验位"),
+        ("11010519491331002X", "出生日期"),
+        ("1101051949123100", "18位"),
+        ("11010519491231002Y", "18位"),
+        ("", "18位"),
+    ])
+    def test_rejects_with_a_chinese_reason(self, value, reason):
+        with pytest.raises(ValueError, match=reason):
+            validate_id_number(value)
+
+    def test_generated_numbers_validate_and_carry_the_birthday(self):
+        number = make_id_number("130102", date(1990, 2, 28), 17)
+        assert validate_id_number(number) == number
+        assert birthday_from_id_number(number) == date(1990, 2, 28)
+
+
+class TestMobilePlateVin:
+    @pytest.mark.parametrize("value, expected", [
+        ("13812345678", "13812345678"), ("+86 138-1234-5678", "13812345678"), ("19912345678", "19912345678"),
+    ])
+    def test_mobile_ok(self, value, expected):
+        assert validate_mobile(value) == expected
+
+    @pytest.mark.parametrize("value", ["12812345678", "1381234567", "138123456789", "abc"])
+    def test_mobile_bad(self, value):
+        with pytest.raises(ValueError, match="手机号"):
+            validate_mobile(value)
+
+    @pytest.mark.parametrize("value", ["京A12345", "冀B·8K9X2", "粤BD12345", "沪A12345F", "冀F1234学", "粤Z1234港"])
+    def test_plate_ok(self, value):
+        assert validate_plate(value)
+
+    @pytest.mark.parametrize("value", ["京I12345", "A12345", "京A1234", "京A1234567", "X京12345"])
+    def test_plate_bad(self, value):
+        with pytest.raises(ValueError, match="车牌号"):
+            validate_plate(value)
+
+    def test_vin_check_digit(self):
+        assert validate_vin("1M8GDM9AXKP042788") == "1M8GDM9AXKP042788"
+        with pytest.raises(ValueError, match="校验位"):
+            validate_vin("1M8GDM9A1KP042788")
+        with pytest.raises(ValueError, match="不含I、O、Q"):
+            validate_vin("1M8GDM9AXKP04278O")
+        assert validate_vin(with_vin_check("LSVAB2BM0KN123456"))
+
+
+class TestMasking:
+    def test_masks(self):
+        assert mask_mobile("13812345678") == "138****5678"
+        assert mask_id_number("11010519491231002X") == "1101**********002X"
+        assert mask_name("欧阳娜娜") == "欧**娜"
+        assert mask_name("张三") == "张*"
+
+
+class TestEncryptionAtRest:
+    def test_mobile_and_id_number_are_not_stored_in_clear(self, db):
+        customer = f.customer(mobile="13812345678", id_number="11010519491231002X")
+        db.session.commit()
+        row = db.session.execute(
+            text("SELECT mobile_enc, id_number_enc FROM customers WHERE id = :id"), {"id": customer.id}
+        ).one()
+        assert b"13812345678" not in bytes(row.mobile_enc)
+        assert b"11010519491231002X" not in bytes(row.id_number_enc)
+        db.session.expire_all()
+        again = db.session.get(Customer, customer.id)
+        assert again.mobile == "13812345678"
+        assert again.id_number == "11010519491231002X"
+
+    def test_same_number_encrypts_differently_but_hashes_equal(self):
+        c = cipher()
+        assert c.encrypt("13812345678") != c.encrypt("13812345678")
+        assert c.digest("13812345678") == c.digest(" 13812345678 ")
+
+    def test_exact_lookup_by_hash(self, db):
+        f.customer(mobile="13900000001")
+        target = f.customer(mobile="13812345678")
+        found = db.session.execute(
+            select(Customer).where(Customer.mobile_hash == cipher().digest("13812345678"))
+        ).scalar_one()
+        assert found.id == target.id
+
+    def test_tampered_ciphertext_is_refused(self):
+        blob = bytearray(cipher().encrypt("13812345678"))
+        blob[-1] ^= 1
+        with pytest.raises(Exception):  # noqa: B017 - cryptography raises InvalidTag
+            cipher().decrypt(bytes(blob))
+
+
+class TestConstraints:
+    def _org(self):
+        company = f.org_unit(f.OrgLevel.company)
+        branch = f.org_unit(f.OrgLevel.branch, company)
+        return company, branch
+
+    def test_policy_rates_are_computed_by_the_database(self, db):
+        _, branch = self._org()
+        agent = f.staff(org=branch)
+        policy = f.policy(agent=agent, written="2400.00", base="3000.00", commission=Decimal("240.00"))
+        db.session.commit()
+        db.session.refresh(policy)
+        assert policy.discount_rate == Decimal("0.8000")
+        assert policy.commission_rate == Decimal("0.1000")
+
+    def test_policy_end_before_start_is_refused(self, db):
+        _, branch = self._org()
+        agent = f.staff(org=branch)
+        with pytest.raises(IntegrityError):
+            f.policy(agent=agent, start=date(2026, 1, 10), days=-5)
+
+    def test_negative_premium_is_refused(self, db):
+        _, branch = self._org()
+        agent = f.staff(org=branch)
+        with pytest.raises(IntegrityError):
+            f.policy(agent=agent, written="-1.00")
+
+    def test_a_plan_has_exactly_one_owner_and_one_row_per_month_and_line(self, db):
+        _, branch = self._org()
+        agent = f.staff(org=branch)
+        db.session.add(Plan(month=date(2026, 1, 1), line=Line.ctpl, agent_id=agent.id, amount=Decimal("1000")))
+        db.session.commit()
+        db.session.add(Plan(month=date(2026, 1, 1), line=Line.ctpl, agent_id=agent.id, amount=Decimal("5")))
+        with pytest.raises(IntegrityError):
+            db.session.commit()
+        db.session.rollback()
+        db.session.add(Plan(month=date(2026, 1, 1), line=Line.ctpl, agent_id=agent.id, org_unit_id=branch.id,
+                            amount=Decimal("5")))
+        with pytest.raises(IntegrityError):
+            db.session.commit()
+        db.session.rollback()
+        db.session.add(Plan(month=date(2026, 1, 2), line=Line.ctpl, org_unit_id=branch.id, amount=Decimal("5")))
+        with pytest.raises(IntegrityError):
+            db.session.commit()
+
+    def test_renewal_chain_links_policies(self, db):
+        _, branch = self._org()
+        agent = f.staff(org=branch)
+        first = f.policy(agent=agent, start=date(2025, 1, 1))
+        second = f.policy(customer=first.customer, vehicle=first.vehicle, agent=agent, start=date(2026, 1, 1),
+                          previous_policy_id=first.id)
+        db.session.commit()
+        assert db.session.get(Policy, second.id).previous_policy.number == first.number
+
+    def test_enum_columns_refuse_unknown_values(self, db):
+        _, branch = self._org()
+        agent = f.staff(org=branch)
+        policy = f.policy(agent=agent)
+        db.session.commit()
+        with pytest.raises(IntegrityError):
+            db.session.execute(text("UPDATE policies SET line = 'boat' WHERE id = :id"), {"id": policy.id})

@@ -1,0 +1,208 @@
+"""The scoping matrix: every role x every endpoint that returns customer data.
+
+A small org with two cities, three branches, three teams, a dealer and one customer (with vehicle,
+policy, claim and renewal task) per agent. Each viewer must see exactly the rows of their scope,
+through lists and through detail pages, and an id outside the scope (or a guessed one) must look
+exactly like an id that does not exist.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+
+from app.auth.scoping import scope_filter
+from app.auth.viewer import Viewer
+from app.extensions import db as _db
+from app.models import AuditChannel, Claim, Customer, OrgLevel, Policy, RenewalRecord, Role, Vehicle
+from tests import factories as f
+
+# Every GET endpoint that returns customer data, with the entity it returns.
+# Lists are read to the last page; details are tried with every id of that entity.
+LIST_ENDPOINTS = {
+    "/api/staff/customers": "customer",
+    "/api/staff/policies": "policy",
+    "/api/staff/claims": "claim",
+}
+DETAIL_ENDPOINTS = {
+    "/api/staff/customers/{id}": "customer",
+    "/api/staff/vehicles/{id}": "vehicle",
+    "/api/staff/policies/{id}": "policy",
+    "/api/staff/claims/{id}": "claim",
+}
+CUSTOMER_DATA_WORDS = ("customer", "vehicle", "polic", "claim", "renewal", "complaint")
+
+
+@dataclass
+class World:
+    staff: dict = field(default_factory=dict)  # label -> Staff
+    rows: dict = field(default_factory=dict)  # entity -> {owner agent label -> id}
+    dealer_customers: set = field(default_factory=set)  # agent labels whose policy went via dealer d1
+
+
+@pytest.fixture
+def world(db):
+    w = World()
+    company = f.org_unit(OrgLevel.company, name="总公司")
+    city_x = f.org_unit(OrgLevel.city, company, name="石家庄")
+    city_y = f.org_unit(OrgLevel.city, company, name="保定")
+    b1 = f.org_unit(OrgLevel.branch, city_x, name="长安支公司")
+    b2 = f.org_unit(OrgLevel.branch, city_x, name="桥西支公司")
+    b3 = f.org_unit(OrgLevel.branch, city_y, name="竞秀支公司")
+    s1 = f.staff(Role.supervisor, org=b1)
+    s2 = f.staff(Role.supervisor, org=b2)
+    m1, m2, m3, m4 = (f.staff(Role.team_manager, org=b) for b in (b1, b1, b2, b3))
+    t1 = f.team(b1, manager=m1, supervisor=s1)
+    t2 = f.team(b1, manager=m2, supervisor=s1)
+    t3 = f.team(b2, manager=m3, supervisor=s2)
+    t4 = f.team(b3, manager=m4)
+    for manager, team in ((m1, t1), (m2, t2), (m3, t3), (m4, t4)):
+        manager.team_id = team.id
+    d1 = f.dealer(city_x, b1)
+    d2 = f.dealer(city_y, b3)
+    w.staff = {
+        "company_admin": f.staff(Role.admin, org=company),
+        "city_admin": f.staff(Role.admin, org=city_x),
+        "branch_manager_b1": f.staff(Role.branch_manager, org=b1),
+        "claims_handler_b2": f.staff(Role.claims_handler, org=b2),
+        "supervisor_s1": s1,
+        "team_manager_t1": m1,
+        "resident_d1": f.staff(Role.resident_manager, org=b1, dealer=d1),
+        "resident_d2": f.staff(Role.resident_manager, org=b3, dealer=d2),
+        "a1": f.staff(Role.agent, team=t1),
+        "a1b": f.staff(Role.agent, team=t1),
+        "a2": f.staff(Role.agent, team=t2),
+        "a3": f.staff(Role.agent, team=t3),
+        "a4": f.staff(Role.agent, team=t4),
+        "inactive_admin": f.staff(Role.admin, org=company, active=False),
+    }
+    w.rows = {e: {} for e in ("customer", "vehicle", "policy", "claim", "renewal")}
+    via_dealer = {"a1b": d1, "a3": d1, "a4": d2}
+    for label in ("a1", "a1b", "a2", "a3", "a4"):
+        agent = w.staff[label]
+        customer = f.customer(agent=agent)
+        vehicle = f.vehicle(owner=customer)
+        policy = f.policy(customer=customer, vehicle=vehicle, agent=agent, dealer=via_dealer.get(label))
+        claim = f.claim(policy)
+        renewal = f.renewal(policy)
+        w.rows["customer"][label] = customer.id
+        w.rows["vehicle"][label] = vehicle.id
+        w.rows["policy"][label] = policy.id
+        w.rows["claim"][label] = claim.id
+        w.rows["renewal"][label] = renewal.id
+    w.dealer_customers = {"a1b", "a3"}
+    _db.session.commit()
+    return w
+
+
+ALL = {"a1", "a1b", "a2", "a3", "a4"}
+# Whose customers each viewer may see (by the servicing agent's label).
+EXPECTED = {
+    "company_admin": ALL,
+    "city_admin": {"a1", "a1b", "a2", "a3"},
+    "branch_manager_b1": {"a1", "a1b", "a2"},
+    "claims_handler_b2": {"a3"},
+    "supervisor_s1": {"a1", "a1b", "a2"},
+    "team_manager_t1": {"a1", "a1b"},
+    "resident_d1": {"a1b", "a3"},
+    "resident_d2": {"a4"},
+    "a1": {"a1"},
+    "a1b": {"a1b"},
+    "a2": {"a2"},
+    "a3": {"a3"},
+    "a4": {"a4"},
+    "inactive_admin": set(),
+}
+
+
+def _list_ids(client, path, headers):
+    ids, page = [], 1
+    while True:
+        resp = client.get(path, query_string={"page": page, "page_size": 2}, headers=headers)
+        assert resp.status_code == 200, resp.get_json()
+        batch = [row["id"] for row in resp.get_json()]
+        ids += batch
+        if len(batch) < 2:
+            return ids
+        page += 1
+
+
+@pytest.mark.parametrize("viewer_label", sorted(set(EXPECTED) - {"inactive_admin"}))
+def test_lists_show_exactly_the_viewers_scope(client, world, viewer_label):
+    headers = f.staff_token(world.staff[viewer_label])
+    for path, entity in LIST_ENDPOINTS.items():
+        expected = sorted(world.rows[entity][a] for a in EXPECTED[viewer_label])
+        assert sorted(_list_ids(client, path, headers)) == expected, (viewer_label, path)
+
+
+@pytest.mark.parametrize("viewer_label", sorted(set(EXPECTED) - {"inactive_admin"}))
+def test_details_outside_scope_look_like_missing_rows(client, world, viewer_label):
+    headers = f.staff_token(world.staff[viewer_label])
+    missing = client.get("/api/staff/customers/999999", headers=headers)
+    assert missing.status_code == 404
+    for template, entity in DETAIL_ENDPOINTS.items():
+        for owner, row_id in world.rows[entity].items():
+            resp = client.get(template.format(id=row_id), headers=headers)
+            if owner in EXPECTED[viewer_label]:
+                assert resp.status_code == 200, (viewer_label, template, owner)
+                assert resp.get_json()["id"] == row_id
+            else:
+                assert resp.status_code == 404, (viewer_label, template, owner)
+                body = resp.get_json()
+                assert set(body) == {"code", "message", "errors"}
+                assert body["code"] == "not_found"
+        # Ids nobody has: same answer as out-of-scope ones.
+        assert client.get(template.format(id=10**6), headers=headers).status_code == 404
+
+
+def test_inactive_staff_token_is_refused(client, world):
+    resp = client.get("/api/staff/customers", headers=f.staff_token(world.staff["inactive_admin"]))
+    assert resp.status_code == 401
+
+
+def test_search_by_exact_mobile_does_not_cross_scope(client, world):
+    other = _db.session.get(Customer, world.rows["customer"]["a3"])
+    resp = client.get("/api/staff/customers", query_string={"q": other.mobile},
+                      headers=f.staff_token(world.staff["a1"]))
+    assert resp.status_code == 200 and resp.get_json() == []
+    resp = client.get("/api/staff/customers", query_string={"q": other.mobile},
+                      headers=f.staff_token(world.staff["a3"]))
+    assert [c["id"] for c in resp.get_json()] == [other.id]
+
+
+def test_customers_see_only_their_own_rows(world):
+    customer = _db.session.get(Customer, world.rows["customer"]["a2"])
+    viewer = Viewer(channel=AuditChannel.api, customer=customer)
+    for model, entity in ((Customer, "customer"), (Vehicle, "vehicle"), (Policy, "policy"),
+                          (Claim, "claim"), (RenewalRecord, "renewal")):
+        ids = _db.session.scalars(_db.select(model.id).where(scope_filter(viewer, model))).all()
+        assert ids == [world.rows[entity]["a2"]], entity
+
+
+def test_renewal_tasks_follow_the_scope_and_their_owner(world):
+    """An agent also sees renewal tasks allocated to them from another agent's book."""
+    renewal = _db.session.get(RenewalRecord, world.rows["renewal"]["a2"])
+    renewal.owner_id = world.staff["a1"].id
+    _db.session.commit()
+    viewer = Viewer(channel=AuditChannel.api, staff=world.staff["a1"])
+    ids = set(_db.session.scalars(_db.select(RenewalRecord.id).where(scope_filter(viewer, RenewalRecord))))
+    assert ids == {world.rows["renewal"]["a1"], world.rows["renewal"]["a2"]}
+
+
+def test_customer_token_cannot_use_staff_endpoints(client, world):
+    customer = _db.session.get(Customer, world.rows["customer"]["a1"])
+    resp = client.get("/api/staff/customers", headers=f.customer_token(customer))
+    assert resp.status_code == 403
+
+
+def test_every_customer_data_endpoint_is_in_the_matrix(app):
+    """A new endpoint that returns customer data must be added to the tables above."""
+    covered = set(LIST_ENDPOINTS) | {t.replace("{id}", "") for t in DETAIL_ENDPOINTS}
+    for rule in app.url_map.iter_rules():
+        path = rule.rule
+        if not path.startswith("/api/staff/") or "GET" not in rule.methods:
+            continue
+        if any(word in path for word in CUSTOMER_DATA_WORDS):
+            normalised = path.split("<")[0]
+            assert normalised in covered or path in covered, f"{path} is not in the scoping matrix"
