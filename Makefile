@@ -33,8 +33,8 @@ lint: install
 bench: install
 	$(VENV)/bin/python -m bench.seed
 
-stop: install
-	$(FLASK) demo stop
+stop:
+	@test -x $(VENV)/bin/python && $(VENV)/bin/python -c "from app import embedded; embedded.stop_all('var')" || true
 
 clean: stop
 	rm -rf var

@@ -19,3 +19,15 @@ def seed(policies: int, seed_value: int, if_empty: bool) -> None:
     from app.services.demo_seed import run
 
     run(policies=policies, seed=seed_value, if_empty=if_empty)
+
+
+@demo_cli.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+@click.option("--web-workers", default=2, show_default=True, help="gunicorn 进程数")
+@click.option("--no-jobs", is_flag=True, help="不启动后台任务进程和定时调度")
+def serve(host: str, port: int, web_workers: int, no_jobs: bool) -> None:
+    """启动整个平台:网站(gunicorn)、后台任务进程和定时调度,Ctrl-C 全部停止"""
+    from app.services.demo_serve import serve_all
+
+    serve_all(host=host, port=port, web_workers=web_workers, with_jobs=not no_jobs)
