@@ -38,9 +38,11 @@ def create_app(config: Config | None = None) -> Flask:
     )
     app.json.ensure_ascii = False
 
+    from app.schemas import messages
     from app.security import fields
 
     fields.install(config.FIELD_ENCRYPTION_KEY, config.FIELD_HASH_KEY)
+    messages.install()
 
     from app import models  # noqa: F401  (registers tables for migrations)
     from app.extensions import api, csrf, db, migrate, redis_ext

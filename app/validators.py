@@ -96,3 +96,30 @@ def make_id_number(region: str, born: date, sequence: int) -> str:
     (odd for men, even for women). For demo data and tests."""
     first17 = f"{region}{born:%Y%m%d}{sequence % 1000:03d}"
     return first17 + id_number_check_char(first17)
+
+
+_USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+def credit_code_check_char(first17: str) -> str:
+    total = sum(_USCC_CHARS.index(ch) * w for ch, w in zip(first17, _USCC_WEIGHTS, strict=True))
+    return _USCC_CHARS[(31 - total % 31) % 31]
+
+
+def validate_credit_code(value: str) -> str:
+    """18-character unified social credit code of a company (GB 32100) with its check character."""
+    v = (value or "").strip().upper()
+    if len(v) != 18 or any(ch not in _USCC_CHARS for ch in v):
+        raise ValueError("统一社会信用代码应为18位数字或大写字母(不含I、O、Z、S、V)")
+    if credit_code_check_char(v[:17]) != v[17]:
+        raise ValueError("统一社会信用代码校验位不正确")
+    return v
+
+
+def make_credit_code(body16: str) -> str:
+    """A check-valid credit code from "9" + 16 more code characters (demo data and tests)."""
+    if len(body16) != 16:
+        raise ValueError("body16 must be 16 characters")
+    first17 = "9" + body16
+    return first17 + credit_code_check_char(first17)

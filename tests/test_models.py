@@ -13,6 +13,7 @@ from app.models import Customer, Line, Plan, Policy
 from app.security.fields import cipher, mask_id_number, mask_mobile, mask_name
 from app.validators import (
     birthday_from_id_number,
+    make_credit_code,
     make_id_number,
     validate_id_number,
     validate_mobile,
@@ -177,3 +178,23 @@ class TestConstraints:
         db.session.commit()
         with pytest.raises(IntegrityError):
             db.session.execute(text("UPDATE policies SET line = 'boat' WHERE id = :id"), {"id": policy.id})
+
+
+class TestModelValidation:
+    def test_bad_numbers_never_reach_the_row(self, db):
+        from app.models import CustomerKind, Vehicle
+
+        customer = Customer(name="张三")
+        with pytest.raises(ValueError, match="手机号"):
+            customer.mobile = "12345"
+        with pytest.raises(ValueError, match="校验位"):
+            customer.id_number = "110105194912310021"
+        with pytest.raises(ValueError, match="车架号"):
+            Vehicle(vin="LSVAB2BM0KN12345", plate="京A12345")
+        with pytest.raises(ValueError, match="车牌号"):
+            Vehicle(vin=with_vin_check("LSVAB2BM0KN123456"), plate="京A1")
+        company = Customer(name="某某科技有限公司", kind=CustomerKind.company)
+        company.id_number = make_credit_code("1130100MA0CXXXXX")
+        assert company.id_number.startswith("91130100")
+        with pytest.raises(ValueError, match="统一社会信用代码"):
+            company.id_number = "911301001234567890"

@@ -20,3 +20,23 @@ def test_unknown_api_path_gives_chinese_error_body(client):
     assert body["code"] == "not_found"
     assert body["message"] == "未找到"
     assert body["errors"] == {}
+
+
+def test_validation_errors_are_chinese_per_field(client):
+    resp = client.post("/api/staff/auth/token", json={"username": 5, "password": "x" * 200})
+    assert resp.status_code == 422
+    errors = resp.get_json()["errors"]
+    assert errors == {"username": ["应为文本"], "password": ["长度应在 1 到 128 之间"]}
+
+
+def test_production_refuses_to_start_without_secrets():
+    import pytest
+
+    from app import create_app
+    from config import Config, ConfigError
+
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        create_app(Config(ENV="production", DATABASE_URL="postgresql+psycopg://x/y", REDIS_URL="redis://x"))
+    with pytest.raises(ConfigError, match="at least 32"):
+        create_app(Config(ENV="production", SECRET_KEY="short", DATABASE_URL="postgresql+psycopg://x/y",
+                          REDIS_URL="redis://x", FIELD_ENCRYPTION_KEY="k", FIELD_HASH_KEY="h"))

@@ -7,11 +7,18 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import Date, ForeignKey, Index, LargeBinary, Numeric, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from app.extensions import db
 from app.models.base import TimestampMixin, str_enum
 from app.security.fields import cipher
+from app.validators import (
+    validate_credit_code,
+    validate_id_number,
+    validate_mobile,
+    validate_plate,
+    validate_vin,
+)
 
 
 class CustomerKind(enum.StrEnum):
@@ -76,6 +83,7 @@ class Customer(TimestampMixin, db.Model):
 
     @mobile.setter
     def mobile(self, value: str | None) -> None:
+        value = validate_mobile(value) if value else None
         self.mobile_enc = cipher().encrypt(value)
         self.mobile_hash = cipher().digest(value)
 
@@ -85,6 +93,9 @@ class Customer(TimestampMixin, db.Model):
 
     @id_number.setter
     def id_number(self, value: str | None) -> None:
+        """A resident ID for people, a unified social credit code for companies (set `kind` first)."""
+        if value:
+            value = validate_credit_code(value) if self.kind == CustomerKind.company else validate_id_number(value)
         self.id_number_enc = cipher().encrypt(value)
         self.id_number_hash = cipher().digest(value)
 
@@ -103,3 +114,11 @@ class Vehicle(TimestampMixin, db.Model):
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
 
     owner: Mapped[Customer | None] = relationship(back_populates="vehicles")
+
+    @validates("vin")
+    def _check_vin(self, _key, value):
+        return validate_vin(value)
+
+    @validates("plate")
+    def _check_plate(self, _key, value):
+        return validate_plate(value) if value else None

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.extensions import db
 from app.models.base import TimestampMixin, str_enum
 from app.security.fields import cipher
+from app.validators import validate_mobile
 
 
 class OrgLevel(enum.StrEnum):
@@ -111,6 +112,7 @@ class Staff(TimestampMixin, db.Model):
 
     @mobile.setter
     def mobile(self, value: str | None) -> None:
+        value = validate_mobile(value) if value else None
         self.mobile_enc = cipher().encrypt(value)
         self.mobile_hash = cipher().digest(value)
 
