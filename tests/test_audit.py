@@ -100,3 +100,18 @@ def test_query_filters(db):
     assert [e.staff_id for e in by_channel] == [agent.id]
     by_entity = db.session.scalars(audit.query(entity="customer", entity_id=str(customer.id))).all()
     assert len(by_entity) == 2
+
+
+def test_password_changes_are_audited_and_revoke_tokens(app, client, db):
+    agent, *_ = _setup(db)
+    agent.username = "zhaoliu"
+    db.session.commit()
+    old = f.staff_token(agent)
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["staff", "set-password", "zhaoliu"], input="new password 123\nnew password 123\n")
+    assert result.exit_code == 0, result.output
+    (entry,) = _entries(db)
+    assert (entry.action, entry.entity, entry.entity_id, entry.channel) == (
+        "update", "staff", str(agent.id), AuditChannel.cli)
+    assert entry.detail == {"fields": ["password"]}
+    assert client.get("/api/staff/customers", headers=old).status_code == 401

@@ -20,12 +20,14 @@ def staff_cli() -> None:
 @click.password_option()
 def set_password(username: str, password: str) -> None:
     """为后台账号设置密码(旧令牌全部失效)"""
+    from app.auth.viewer import Viewer
+    from app.models import AuditChannel
     from app.services.sessions import set_password as _set
 
     staff = db.session.execute(select(Staff).where(Staff.username == username)).scalar_one_or_none()
     if staff is None:
         raise click.ClickException(f"没有用户名为 {username} 的员工")
-    _set(staff.id, password)
+    _set(staff.id, password, Viewer(channel=AuditChannel.cli))
     click.echo("密码已更新")
 
 

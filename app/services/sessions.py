@@ -54,10 +54,14 @@ def authenticate(username: str, password: str, ip: str | None, channel: AuditCha
     return staff
 
 
-def set_password(staff_id: int, password: str) -> None:
+def set_password(staff_id: int, password: str, actor: Viewer) -> None:
+    """Set a panel password; every token issued before stops working. Audited as a staff change."""
     if len(password) < 10:
-        raise DomainError("密码至少10位", "weak_password")
+        raise DomainError("密码至少10位", "weak_password", {"password": ["密码至少10位"]})
     staff = db.session.get(Staff, staff_id)
+    if staff is None:
+        raise DomainError("员工不存在", "not_found", status=404)
     staff.password_hash = hash_password(password)
     staff.token_version += 1
+    audit.record(actor, "update", "staff", staff.id, {"fields": ["password"]})
     db.session.commit()
