@@ -35,6 +35,14 @@ def create_app(config: Config | None = None) -> Flask:
         OPENAPI_URL_PREFIX="/api",
         OPENAPI_JSON_PATH="openapi.json",
         OPENAPI_SWAGGER_UI_PATH=None,
+        API_SPEC_OPTIONS={
+            "info": {"description": "保运车险运营平台接口。错误统一返回 {code, message, errors}。"},
+            "components": {"securitySchemes": {
+                "bearerAuth": {"type": "http", "scheme": "bearer",
+                               "description": "小程序或员工令牌:Authorization: Bearer <token>"},
+            }},
+            "security": [{"bearerAuth": []}],
+        },
     )
     app.json.ensure_ascii = False
 

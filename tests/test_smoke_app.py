@@ -40,3 +40,23 @@ def test_production_refuses_to_start_without_secrets():
     with pytest.raises(ConfigError, match="at least 32"):
         create_app(Config(ENV="production", SECRET_KEY="short", DATABASE_URL="postgresql+psycopg://x/y",
                           REDIS_URL="redis://x", FIELD_ENCRYPTION_KEY="k", FIELD_HASH_KEY="h"))
+
+
+def test_healthz_is_503_when_redis_is_unreachable(database_url, tmp_path):
+    from app import create_app
+    from config import test_config
+
+    broken = create_app(test_config(DATABASE_URL=database_url, REDIS_URL="redis://127.0.0.1:1/0",
+                                    VAR_DIR=str(tmp_path)))
+    resp = broken.test_client().get("/healthz")
+    assert resp.status_code == 503
+    body = resp.get_json()
+    assert body["status"] == "degraded"
+    assert body["checks"]["database"] == "ok"
+    assert body["checks"]["redis"].startswith("error")
+
+
+def test_openapi_declares_bearer_tokens(client):
+    spec = client.get("/api/openapi.json").get_json()
+    assert spec["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
+    assert spec["info"]["title"] == "保运 Baoyun API"
