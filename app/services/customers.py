@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.auth.scoping import get_scoped, scope_filter
 from app.auth.viewer import Viewer
 from app.extensions import db
-from app.models import Claim, Customer, Policy, Vehicle
+from app.models import Claim, ClaimStatus, Customer, Policy, PolicyStatus, Vehicle
 from app.security.fields import cipher
 from app.services import audit
 from app.services.pagination import PageResult, paginate
@@ -124,3 +124,50 @@ def get_claim(viewer: Viewer, claim_id: int) -> Claim:
         audit.record(viewer, "read", "claim", claim.id)
     db.session.commit()
     return claim
+
+
+def list_vehicles(viewer: Viewer, *, q: str | None = None, page: int = 1, page_size: int = 20) -> PageResult:
+    """Vehicles in scope; `q` is an exact plate or VIN."""
+    stmt = (select(Vehicle).where(scope_filter(viewer, Vehicle))
+            .options(selectinload(Vehicle.owner)).order_by(Vehicle.id))
+    if q:
+        q = q.strip().upper()
+        stmt = stmt.where(or_(Vehicle.plate == q, Vehicle.vin == q))
+    result = paginate(stmt, page, page_size)
+    audit.record_reads(viewer, "vehicle", [v.id for v in result.items], {"q": q or "", "page": page})
+    db.session.commit()
+    return result
+
+
+def customer_claims(viewer: Viewer, customer_id: int) -> list[Claim]:
+    """Claims of one customer in scope, newest report first (for a customer page already audited)."""
+    return _claims_where(viewer, Claim.customer_id == customer_id)
+
+
+def policy_claims(viewer: Viewer, policy_id: int) -> list[Claim]:
+    """Claims on one policy in scope, newest report first (for a policy page already audited)."""
+    return _claims_where(viewer, Claim.policy_id == policy_id)
+
+
+def _claims_where(viewer: Viewer, clause) -> list[Claim]:
+    return list(db.session.execute(
+        select(Claim).where(clause, scope_filter(viewer, Claim))
+        .options(selectinload(Claim.policy), selectinload(Claim.customer), selectinload(Claim.vehicle))
+        .order_by(Claim.reported_at.desc(), Claim.id)
+    ).scalars())
+
+
+def scope_summary(viewer: Viewer) -> dict[str, int]:
+    """Head counts of the viewer's book: no personal data, so not audited."""
+
+    def count(model, *clauses) -> int:
+        return db.session.execute(
+            select(func.count()).select_from(model).where(scope_filter(viewer, model), *clauses)
+        ).scalar_one()
+
+    return {
+        "customers": count(Customer),
+        "vehicles": count(Vehicle),
+        "valid_policies": count(Policy, Policy.status == PolicyStatus.valid),
+        "open_claims": count(Claim, Claim.status.in_((ClaimStatus.reported, ClaimStatus.registered))),
+    }
