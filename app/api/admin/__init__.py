@@ -1,9 +1,11 @@
-"""Admin audience: the web panel (/admin, session login) and its JSON API (/api/admin)."""
+"""Admin audience: the web panel (/admin, session login) and its JSON API (/api/admin, bearer token)."""
 
 from __future__ import annotations
 
 
 def register(app, api, csrf) -> None:
+    from app.api.admin import pages  # noqa: F401  (attaches the pages to the panel blueprint)
     from app.api.admin.panel import bp as panel_bp
 
+    # The panel runs on a session cookie, so its forms keep CSRF protection.
     app.register_blueprint(panel_bp)
