@@ -1,0 +1,44 @@
+"""The periodic jobs, as data: what runs when, on which queue. The scheduler only enqueues these.
+
+Cron strings have five fields (minute hour day-of-month month day-of-week) and are read in
+Asia/Shanghai. Write days of the week as names (mon-fri, sun): APScheduler 3 counts weekday
+numbers from Monday, crontab from Sunday, and the scheduler refuses digits there to avoid the trap.
+tests/test_jobs.py checks every entry (importable function, valid cron, known queue, unique name).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+TIMEZONE = "Asia/Shanghai"
+
+
+@dataclass(frozen=True)
+class ScheduledJob:
+    # Stable name: part of the scheduler's per-firing lock key and of the job id, so renaming an
+    # entry is safe but re-using a name for different work is not.
+    name: str
+    # Dotted path of the job function, imported by the worker, never by the scheduler.
+    func: str
+    cron: str
+    queue: str = "default"
+    # Seconds before the worker kills a run; None means JOB_TIMEOUT_SECONDS.
+    timeout: int | None = None
+    # Keyword arguments for the job, by name so the table reads without the function beside it.
+    args: Mapping[str, object] = field(default_factory=lambda: MappingProxyType({}))
+
+
+SCHEDULE: tuple[ScheduledJob, ...] = (
+    # 02:00, a quiet hour for the database; agents start the day with the new records opened
+    # and the renewed ones closed.
+    ScheduledJob(
+        name="open_due_renewals",
+        func="jobs.renewals.open_due_renewals",
+        cron="0 2 * * *",
+        queue="default",
+        timeout=1800,
+        args=MappingProxyType({"horizon_days": 90}),
+    ),
+)
