@@ -65,6 +65,10 @@ class Config:
     # RQ: default job timeout (seconds) and how many times a failed job is retried.
     JOB_TIMEOUT_SECONDS: int = 600
     JOB_RETRIES: int = 3
+    # RQ: seconds to wait before the 1st, 2nd, ... retry of a failed job (the last value repeats).
+    JOB_RETRY_INTERVALS: str = "10,60,300"
+    # Log level of the web app, the worker and the scheduler.
+    LOG_LEVEL: str = "INFO"
     # Business time zone: dates of policies and reports are taken here.
     TIMEZONE: str = "Asia/Shanghai"
     # Log SQL statements (development aid).
