@@ -229,3 +229,18 @@ def test_audit_log_scope_filters_and_masking(client, world):
     assert mine["detail"]["q"] == "138****5678"
     assert mine["channel_label"] == "接口" and mine["action_label"] == "查看"
     assert get(client, "/api/admin/audit-logs", world.admin, channel="admin").get_json() == []
+
+
+def test_org_tree_is_depth_first_with_siblings_in_code_order(client, db):
+    company = f.org_unit(OrgLevel.company, name="河北分公司", code="HB")
+    city2 = f.org_unit(OrgLevel.city, company, name="保定中支", code="HB02")
+    city1 = f.org_unit(OrgLevel.city, company, name="石家庄中支", code="HB01")
+    f.org_unit(OrgLevel.branch, city2, name="竞秀支公司", code="HB0201")
+    f.org_unit(OrgLevel.branch, city1, name="桥西支公司", code="HB0102")
+    f.org_unit(OrgLevel.branch, city1, name="长安支公司", code="HB0101")
+    admin = f.staff(Role.admin, org=company)
+    db.session.commit()
+    tree = get(client, "/api/admin/org-units", admin).get_json()
+    assert [(n["unit"]["code"], n["depth"]) for n in tree] == [
+        ("HB", 0), ("HB01", 1), ("HB0101", 2), ("HB0102", 2), ("HB02", 1), ("HB0201", 2)]
+    assert tree[0]["staff_count"] == 1

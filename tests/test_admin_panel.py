@@ -420,3 +420,10 @@ def test_a_bad_date_shows_a_chinese_error(client, world):
     assert "开始日期格式应为 YYYY-MM-DD" in text(resp)
     resp = client.get("/admin/audit-logs", query_string={"date_from": "2026-05-03", "date_to": "2026-05-01"})
     assert resp.status_code == 422 and "开始日期不能晚于结束日期" in text(resp)
+
+
+def test_audit_rows_link_to_the_record_read(client, world):
+    login(client)
+    client.get(f"/admin/policies/{world.policy_id}")
+    page = text(client.get("/admin/audit-logs", query_string={"entity": "policy"}))
+    assert f'href="/admin/policies/{world.policy_id}"' in page

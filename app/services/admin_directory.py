@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Text, cast, func, or_, select
+from sqlalchemy.orm import aliased, selectinload
 
 from app.auth.scoping import subtree_ids
 from app.auth.viewer import Viewer
@@ -30,17 +30,26 @@ def _subtree(viewer: Viewer):
 
 
 def org_tree(viewer: Viewer, page: int = 1, page_size: int = 20) -> PageResult:
-    """The viewer's unit and its descendants in depth-first order (the materialised path sorts so),
-    a page at a time."""
+    """The viewer's unit and its descendants depth-first, siblings in code order, a page at a time.
+
+    The sort key is the chain of codes from the viewer's unit down ("HB/HB01/HB0101"); the id
+    path would keep subtrees together too, but would order siblings by id.
+    """
+    root = viewer.staff.org_unit
+    tree = (select(OrgUnit.id, cast(OrgUnit.code, Text).label("sort_key"))
+            .where(OrgUnit.id == root.id).cte("org_tree", recursive=True))
+    child = aliased(OrgUnit)
+    tree = tree.union_all(select(child.id, cast(tree.c.sort_key + "/" + child.code, Text))
+                          .where(child.parent_id == tree.c.id))
     headcount = (select(Staff.org_unit_id, func.count().label("n"))
                  .where(Staff.active.is_(True)).group_by(Staff.org_unit_id).subquery())
     stmt = (select(OrgUnit, func.coalesce(headcount.c.n, 0))
+            .join(tree, tree.c.id == OrgUnit.id)
             .outerjoin(headcount, headcount.c.org_unit_id == OrgUnit.id)
-            .where(OrgUnit.id.in_(_subtree(viewer)))
             .options(selectinload(OrgUnit.parent))
-            .order_by(OrgUnit.path))
+            .order_by(tree.c.sort_key))
     result = paginate(stmt, page, page_size, scalars=False)
-    root_depth = viewer.staff.org_unit.path.count("/")
+    root_depth = root.path.count("/")
     result.items = [OrgTreeNode(unit, unit.path.count("/") - root_depth, n) for unit, n in result.items]
     return result
 
