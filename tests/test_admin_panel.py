@@ -120,6 +120,11 @@ def test_login_with_the_right_password_opens_the_home_page(client, db, world):
     assert (entry.channel, entry.staff_id) == (AuditChannel.admin, world.admin.id)
 
 
+def test_the_login_page_sends_a_signed_in_user_on(client, world):
+    login(client)
+    assert client.get("/admin/login").headers["Location"] == "/admin/"
+
+
 def test_session_cookie_is_httponly_and_samesite(client, world):
     cookie = login(client).headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie

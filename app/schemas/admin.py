@@ -50,7 +50,6 @@ class AdminLoginArgs(_Args):
     password = fields.String(required=True, load_only=True,
                              validate=validate.Length(min=1, max=128, error="请输入密码"),
                              error_messages={"required": "请输入密码"})
-    next = fields.String(load_default=None)
 
 
 class AdminSearchArgs(SearchArgs, _Args):

@@ -50,7 +50,7 @@ def org_units():
 
 
 @bp.get("/staff")
-def staff_list():
+def staff():
     args = load_args(StaffListArgs())
     result = admin_directory.list_staff(viewer(), q=args["q"], role=args["role"], page=current_page(),
                                         page_size=page_size())

@@ -25,7 +25,7 @@ PUBLIC_ENDPOINTS = {"admin.login"}
 NAV_ITEMS = [
     ("admin.home", "首页"),
     ("admin.org_units", "机构"),
-    ("admin.staff_list", "员工"),
+    ("admin.staff", "员工"),
     ("admin.dealers", "车商"),
     ("admin.customers", "客户"),
     ("admin.vehicles", "车辆"),
@@ -107,6 +107,8 @@ def _safe_next(target: str | None) -> str:
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if request.method == "GET":
+        if admin_auth.panel_staff(session.get("staff_id"), session.get("token_version")) is not None:
+            return redirect(_safe_next(request.args.get("next")))
         return render_template("admin/login.html", next=request.args.get("next"))
     next_url = request.form.get("next")
     try:
