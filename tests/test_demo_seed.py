@@ -228,4 +228,7 @@ def test_cli_seeds_once_and_keeps_the_admin_credentials_private(app):
     again = runner.invoke(args=["demo", "seed", "--if-empty", "--policies", "300", "--seed", "5"])
     assert again.exit_code == 0, again.output
     assert "跳过" in again.output
+    refused = runner.invoke(args=["demo", "seed", "--policies", "300", "--seed", "5"])
+    assert refused.exit_code == 1
+    assert "演示数据只能写入空库" in refused.output
     assert _scalar("SELECT count(*) FROM policies") == 300

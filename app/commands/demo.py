@@ -16,9 +16,12 @@ def demo_cli() -> None:
 @click.option("--if-empty", is_flag=True, help="数据库已有数据时跳过")
 def seed(policies: int, seed_value: int, if_empty: bool) -> None:
     """生成演示数据(机构、人员、车商、客户、保单、赔案、投诉、计划)"""
-    from app.services.demo_seed import run
+    from app.services.demo_seed import SeedRefused, run
 
-    run(policies=policies, seed=seed_value, if_empty=if_empty)
+    try:
+        run(policies=policies, seed=seed_value, if_empty=if_empty)
+    except SeedRefused as exc:
+        raise click.ClickException(exc.message) from None
 
 
 @demo_cli.command("serve")

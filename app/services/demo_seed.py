@@ -132,8 +132,26 @@ def run(policies: int, seed: int, if_empty: bool = False, progress: bool = True)
 
     credentials = Path(current_app.config["VAR_DIR"]) / CREDENTIALS_FILE
     password = _read_password(credentials) or secrets.token_urlsafe(12)
-    say = tqdm.write if progress else (lambda _msg: None)
+    try:
+        rows = _seed(driver, policies, seed, password, progress)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    _write_password(credentials, password)
 
+    result = SeedResult(policies=policies, seconds=time.perf_counter() - started, rows=rows,
+                        admin_password=password, credentials_path=str(credentials))
+    click.echo(f"演示数据已生成:保单 {rows['policies']:,} 张,客户 {rows['customers']:,} 个,"
+               f"车辆 {rows['vehicles']:,} 辆,赔案 {rows['claims']:,} 件,"
+               f"共 {result.total_rows:,} 行,用时 {result.seconds:.1f} 秒。")
+    click.echo(f"管理员账号:{ADMIN_USERNAME}  密码:{password}(已保存到 {credentials})")
+    return result
+
+
+def _seed(driver, policies: int, seed: int, password: str, progress: bool) -> dict[str, int]:
+    """Generate and load everything inside the session's transaction; return rows written per table."""
+    say = tqdm.write if progress else (lambda _msg: None)
     rng = random.Random(seed)
     ids = _Ids()
     rows: dict[str, int] = defaultdict(int)
@@ -146,8 +164,9 @@ def run(policies: int, seed: int, if_empty: bool = False, progress: bool = True)
     say("生成机构、人员、车商与码表…")
     world = _World(rng, ids, hash_password(password))
     _copy(driver, world.rows)
-    driver.cursor().executemany("UPDATE teams SET manager_id = %s, supervisor_id = %s WHERE id = %s",
-                                world.team_heads)
+    with driver.cursor() as cur:
+        # Teams and staff point at each other: teams went in without their heads, who exist now.
+        cur.executemany("UPDATE teams SET manager_id = %s, supervisor_id = %s WHERE id = %s", world.team_heads)
     _count(rows, world.rows)
 
     say(f"生成客户、车辆、保单、续保、理赔与投诉(目标 {policies:,} 张保单)…")
@@ -180,16 +199,7 @@ def run(policies: int, seed: int, if_empty: bool = False, progress: bool = True)
                        f"(SELECT COALESCE(max(id), 0) + 1 FROM \"{table}\"), false)")
         # Fresh statistics, so the demo's first reports do not plan against empty-table estimates.
         driver.execute(f'ANALYZE "{table}"')
-    db.session.commit()
-    _write_password(credentials, password)
-
-    result = SeedResult(policies=policies, seconds=time.perf_counter() - started, rows=dict(rows),
-                        admin_password=password, credentials_path=str(credentials))
-    click.echo(f"演示数据已生成:保单 {rows['policies']:,} 张,客户 {rows['customers']:,} 个,"
-               f"车辆 {rows['vehicles']:,} 辆,赔案 {rows['claims']:,} 件,"
-               f"共 {result.total_rows:,} 行,用时 {result.seconds:.1f} 秒。")
-    click.echo(f"管理员账号:{ADMIN_USERNAME}  密码:{password}(已保存到 {credentials})")
-    return result
+    return dict(rows)
 
 
 def _drop_secondary_structures(connection) -> list[str]:
