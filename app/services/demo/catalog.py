@@ -1,6 +1,6 @@
 """Reference data for the demo seed: Hebei cities and branches, names, car brands, dealers, code tables.
 
-Plain constants only, so app.services.demo_seed reads as logic and this file as data. Every list is
+Plain constants only, so the builders beside it read as logic and this file as data. Every list is
 ordered: the seed draws from them with a seeded generator, so reordering an entry changes the demo.
 """
 
