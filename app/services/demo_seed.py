@@ -115,7 +115,7 @@ def run(policies: int, seed: int, if_empty: bool = False, progress: bool = True)
         if if_empty and "policies" in non_empty:
             click.echo("数据库中已有保单数据,跳过演示数据生成。")
             return SeedResult(policies=0, seconds=time.perf_counter() - started, skipped=True)
-        raise SeedRefused("数据库中已有数据(" + "、".join(non_empty) + "),演示数据只能写入空库;"
+        raise SeedRefused(f"数据库中已有数据(如表 {non_empty[0]}),演示数据只能写入空库;"
                           "请先清空数据库,或使用 --if-empty 跳过")
 
     credentials = Path(current_app.config["VAR_DIR"]) / CREDENTIALS_FILE
