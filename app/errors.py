@@ -64,6 +64,10 @@ def _wants_json() -> bool:
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def handle_domain_error(err: DomainError):
+        if not _wants_json():
+            from flask import render_template
+
+            return render_template("error.html", status=err.status, message=err.message), err.status
         return jsonify(error_body(err.code, err.message, err.errors)), err.status
 
     @app.errorhandler(HTTPException)

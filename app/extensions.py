@@ -24,7 +24,9 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base)
+# Services commit (reads commit their audit entry) before views serialise the rows they return;
+# expiring everything on commit would reload each row, one query per row, just to dump it.
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 api = Api()
 csrf = CSRFProtect()

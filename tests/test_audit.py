@@ -115,3 +115,15 @@ def test_password_changes_are_audited_and_revoke_tokens(app, client, db):
         "update", "staff", str(agent.id), AuditChannel.cli)
     assert entry.detail == {"fields": ["password"]}
     assert client.get("/api/staff/customers", headers=old).status_code == 401
+
+
+def test_searched_numbers_are_masked_in_the_log_but_still_traceable(client, db):
+    agent, customer, *_ = _setup(db)
+    client.get("/api/staff/customers", query_string={"q": customer.mobile}, headers=f.staff_token(agent))
+    client.get("/api/staff/customers", query_string={"q": customer.id_number}, headers=f.staff_token(agent))
+    by_mobile, by_id = _entries(db)
+    assert by_mobile.detail["q"] == customer.mobile[:3] + "****" + customer.mobile[-4:]
+    assert by_mobile.detail["q_hash"] == customer.mobile_hash.hex()
+    assert customer.mobile not in str(by_mobile.detail)
+    assert customer.id_number not in str(by_id.detail)
+    assert by_id.detail["q_hash"] == customer.id_number_hash.hex()

@@ -16,20 +16,43 @@ from app.auth.scoping import scope_filter
 from app.auth.viewer import Viewer
 from app.extensions import db as _db
 from app.models import AuditChannel, Claim, Customer, OrgLevel, Policy, RenewalRecord, Role, Vehicle
+from app.services.admin_auth import PANEL_ROLES
 from tests import factories as f
 
-# Every GET endpoint that returns customer data, with the entity it returns.
+# Every GET endpoint that returns customer data, with the entity it returns, per audience.
 # Lists are read to the last page; details are tried with every id of that entity.
+STAFF_API = "/api/staff"
+ADMIN_API = "/api/admin"
 LIST_ENDPOINTS = {
-    "/api/staff/customers": "customer",
-    "/api/staff/policies": "policy",
-    "/api/staff/claims": "claim",
+    f"{STAFF_API}/customers": "customer",
+    f"{STAFF_API}/policies": "policy",
+    f"{STAFF_API}/claims": "claim",
+    f"{ADMIN_API}/customers": "customer",
+    f"{ADMIN_API}/vehicles": "vehicle",
+    f"{ADMIN_API}/policies": "policy",
+    f"{ADMIN_API}/claims": "claim",
 }
 DETAIL_ENDPOINTS = {
-    "/api/staff/customers/{id}": "customer",
-    "/api/staff/vehicles/{id}": "vehicle",
-    "/api/staff/policies/{id}": "policy",
-    "/api/staff/claims/{id}": "claim",
+    f"{STAFF_API}/customers/{{id}}": "customer",
+    f"{STAFF_API}/vehicles/{{id}}": "vehicle",
+    f"{STAFF_API}/policies/{{id}}": "policy",
+    f"{STAFF_API}/claims/{{id}}": "claim",
+    f"{ADMIN_API}/customers/{{id}}": "customer",
+    f"{ADMIN_API}/vehicles/{{id}}": "vehicle",
+    f"{ADMIN_API}/policies/{{id}}": "policy",
+    f"{ADMIN_API}/claims/{{id}}": "claim",
+}
+# The server-rendered panel: lists are checked by the labels they print, details by status.
+PANEL_LIST_PAGES = {
+    "/admin/customers": "customer",
+    "/admin/vehicles": "vehicle",
+    "/admin/policies": "policy",
+    "/admin/claims": "claim",
+}
+PANEL_DETAIL_PAGES = {
+    "/admin/customers/{id}": "customer",
+    "/admin/policies/{id}": "policy",
+    "/admin/claims/{id}": "claim",
 }
 CUSTOMER_DATA_WORDS = ("customer", "vehicle", "polic", "claim", "renewal", "complaint")
 
@@ -38,6 +61,7 @@ CUSTOMER_DATA_WORDS = ("customer", "vehicle", "polic", "claim", "renewal", "comp
 class World:
     staff: dict = field(default_factory=dict)  # label -> Staff
     rows: dict = field(default_factory=dict)  # entity -> {owner agent label -> id}
+    labels: dict = field(default_factory=dict)  # entity -> {owner agent label -> text a list prints}
     dealer_customers: set = field(default_factory=set)  # agent labels whose policy went via dealer d1
 
 
@@ -79,9 +103,11 @@ def world(db):
     }
     w.rows = {e: {} for e in ("customer", "vehicle", "policy", "claim", "renewal")}
     via_dealer = {"a1b": d1, "a3": d1, "a4": d2}
+    names = {"a1": "赵一鸣", "a1b": "钱二丫", "a2": "孙三省", "a3": "李四海", "a4": "周五洲"}
+    w.labels = {e: {} for e in ("customer", "vehicle", "policy", "claim")}
     for label in ("a1", "a1b", "a2", "a3", "a4"):
         agent = w.staff[label]
-        customer = f.customer(agent=agent)
+        customer = f.customer(agent=agent, name=names[label])
         vehicle = f.vehicle(owner=customer)
         policy = f.policy(customer=customer, vehicle=vehicle, agent=agent, dealer=via_dealer.get(label))
         claim = f.claim(policy)
@@ -91,6 +117,10 @@ def world(db):
         w.rows["policy"][label] = policy.id
         w.rows["claim"][label] = claim.id
         w.rows["renewal"][label] = renewal.id
+        w.labels["customer"][label] = customer.name
+        w.labels["vehicle"][label] = vehicle.vin
+        w.labels["policy"][label] = policy.number
+        w.labels["claim"][label] = claim.number
     w.dealer_customers = {"a1b", "a3"}
     _db.session.commit()
     return w
@@ -128,20 +158,33 @@ def _list_ids(client, path, headers):
         page += 1
 
 
+def _may_use(staff, path) -> bool:
+    """The admin audiences are for panel roles; agents and resident managers get 403 there."""
+    return not path.startswith(("/api/admin", "/admin")) or staff.role in PANEL_ROLES
+
+
 @pytest.mark.parametrize("viewer_label", sorted(set(EXPECTED) - {"inactive_admin"}))
 def test_lists_show_exactly_the_viewers_scope(client, world, viewer_label):
-    headers = f.staff_token(world.staff[viewer_label])
+    staff = world.staff[viewer_label]
+    headers = f.staff_token(staff)
     for path, entity in LIST_ENDPOINTS.items():
+        if not _may_use(staff, path):
+            assert client.get(path, headers=headers).status_code == 403, path
+            continue
         expected = sorted(world.rows[entity][a] for a in EXPECTED[viewer_label])
         assert sorted(_list_ids(client, path, headers)) == expected, (viewer_label, path)
 
 
 @pytest.mark.parametrize("viewer_label", sorted(set(EXPECTED) - {"inactive_admin"}))
 def test_details_outside_scope_look_like_missing_rows(client, world, viewer_label):
-    headers = f.staff_token(world.staff[viewer_label])
+    staff = world.staff[viewer_label]
+    headers = f.staff_token(staff)
     missing = client.get("/api/staff/customers/999999", headers=headers)
     assert missing.status_code == 404
     for template, entity in DETAIL_ENDPOINTS.items():
+        if not _may_use(staff, template):
+            assert client.get(template.format(id=world.rows[entity]["a1"]), headers=headers).status_code == 403
+            continue
         for owner, row_id in world.rows[entity].items():
             resp = client.get(template.format(id=row_id), headers=headers)
             if owner in EXPECTED[viewer_label]:
@@ -154,6 +197,37 @@ def test_details_outside_scope_look_like_missing_rows(client, world, viewer_labe
                 assert body["code"] == "not_found"
         # Ids nobody has: same answer as out-of-scope ones.
         assert client.get(template.format(id=10**6), headers=headers).status_code == 404
+
+
+def _panel_login(client, staff):
+    with client.session_transaction() as sess:
+        sess["staff_id"] = staff.id
+        sess["token_version"] = staff.token_version
+
+
+@pytest.mark.parametrize("viewer_label", sorted(label for label in EXPECTED if label not in
+                                                ("inactive_admin", "a1", "a1b", "a2", "a3", "a4",
+                                                 "resident_d1", "resident_d2")))
+def test_panel_pages_show_exactly_the_viewers_scope(client, world, viewer_label):
+    _panel_login(client, world.staff[viewer_label])
+    for path, entity in PANEL_LIST_PAGES.items():
+        resp = client.get(path, query_string={"page_size": 200})
+        assert resp.status_code == 200, path
+        html = resp.get_data(as_text=True)
+        for owner, text in world.labels[entity].items():
+            assert (text in html) == (owner in EXPECTED[viewer_label]), (viewer_label, path, owner)
+    for template, entity in PANEL_DETAIL_PAGES.items():
+        for owner, row_id in world.rows[entity].items():
+            status = client.get(template.format(id=row_id)).status_code
+            assert status == (200 if owner in EXPECTED[viewer_label] else 404), (viewer_label, template, owner)
+        assert client.get(template.format(id=10**6)).status_code == 404
+
+
+@pytest.mark.parametrize("viewer_label", ["a1", "resident_d1"])
+def test_panel_refuses_roles_without_panel_access(client, world, viewer_label):
+    _panel_login(client, world.staff[viewer_label])
+    resp = client.get("/admin/customers")
+    assert resp.status_code == 302 and "/admin/login" in resp.headers["Location"]
 
 
 def test_inactive_staff_token_is_refused(client, world):
@@ -198,10 +272,12 @@ def test_customer_token_cannot_use_staff_endpoints(client, world):
 
 def test_every_customer_data_endpoint_is_in_the_matrix(app):
     """A new endpoint that returns customer data must be added to the tables above."""
-    covered = set(LIST_ENDPOINTS) | {t.replace("{id}", "") for t in DETAIL_ENDPOINTS}
+    covered = set(LIST_ENDPOINTS) | set(PANEL_LIST_PAGES) | {
+        t.replace("{id}", "") for t in (*DETAIL_ENDPOINTS, *PANEL_DETAIL_PAGES)}
+    # The panel's vehicle list links to customers; it has no vehicle detail page of its own.
     for rule in app.url_map.iter_rules():
         path = rule.rule
-        if not path.startswith("/api/staff/") or "GET" not in rule.methods:
+        if not path.startswith(("/api/staff/", "/api/admin/", "/admin/")) or "GET" not in rule.methods:
             continue
         if any(word in path for word in CUSTOMER_DATA_WORDS):
             normalised = path.split("<")[0]

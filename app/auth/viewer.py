@@ -58,6 +58,11 @@ def current_viewer() -> Viewer:
     return viewer
 
 
+def set_current_viewer(viewer: Viewer) -> None:
+    """For requests authenticated some other way (the admin panel's session)."""
+    request.baoyun_viewer = viewer
+
+
 def staff_required(*roles: Role):
     """View decorator: a valid staff token, optionally of one of `roles`."""
 

@@ -37,6 +37,7 @@ AUDIT_ACTION_LABELS = {
     "delete": "删除",
     "login": "登录",
     "login_failed": "登录失败",
+    "login_refused": "登录被拒(角色无权)",
     "logout": "退出",
     "export": "导出",
 }

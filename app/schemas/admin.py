@@ -228,7 +228,7 @@ class SummarySchema(Schema):
 
 # ---- audit log ---------------------------------------------------------------------------------
 
-ACTION_LABELS = {**AUDIT_ACTION_LABELS, "login_refused": "登录被拒(角色无权)"}
+ACTION_LABELS = AUDIT_ACTION_LABELS
 ENTITY_LABELS = {"customer": "客户", "vehicle": "车辆", "policy": "保单", "claim": "赔案",
                  "staff": "员工", "dealer": "车商", "org_unit": "机构"}
 

@@ -14,7 +14,7 @@ from app.auth.scoping import get_scoped, scope_filter
 from app.auth.viewer import Viewer
 from app.extensions import db
 from app.models import Claim, ClaimStatus, Customer, Policy, PolicyStatus, Vehicle
-from app.security.fields import cipher
+from app.security.fields import cipher, mask_id_number, mask_mobile
 from app.services import audit
 from app.services.pagination import PageResult, paginate
 
@@ -46,9 +46,20 @@ def search_customers(viewer: Viewer, q: str | None, page: int = 1, page_size: in
     if q:
         stmt = stmt.where(_customer_match(q))
     result = paginate(stmt, page, page_size)
-    audit.record_reads(viewer, "customer", [c.id for c in result.items], {"q": q or "", "page": page})
+    audit.record_reads(viewer, "customer", [c.id for c in result.items], {**_audited_query(q), "page": page})
     db.session.commit()
     return result
+
+
+def _audited_query(q: str | None) -> dict:
+    """What the audit log keeps of a search: a searched mobile or ID number masked, plus its keyed
+    hash so an investigator can still find every search for one number."""
+    q = (q or "").strip()
+    if _MOBILE.fullmatch(q):
+        return {"q": mask_mobile(q), "q_hash": cipher().digest(q).hex()}
+    if _ID_NUMBER.fullmatch(q):
+        return {"q": mask_id_number(q.upper()), "q_hash": cipher().digest(q).hex()}
+    return {"q": q}
 
 
 def get_customer(viewer: Viewer, customer_id: int) -> Customer:

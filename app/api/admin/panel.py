@@ -11,7 +11,7 @@ from flask_wtf.csrf import CSRFError
 from marshmallow import Schema, ValidationError
 from werkzeug.exceptions import HTTPException
 
-from app.auth.viewer import Viewer
+from app.auth.viewer import Viewer, current_viewer, set_current_viewer
 from app.errors import STATUS_MESSAGES, DomainError
 from app.models import AuditChannel
 from app.schemas.admin import AdminLoginArgs
@@ -52,7 +52,7 @@ SECURITY_HEADERS = {
 
 def viewer() -> Viewer:
     """The signed-in member of staff, set by the session check before every panel page."""
-    return request.admin_viewer
+    return current_viewer()
 
 
 def load_args(schema: Schema, source=None) -> dict:
@@ -89,7 +89,7 @@ def require_panel_session():
         session.clear()
         target = request.full_path.rstrip("?") if request.method == "GET" else None
         return redirect(url_for("admin.login", next=target))
-    request.admin_viewer = Viewer(channel=AuditChannel.admin, staff=staff, ip=request.remote_addr)
+    set_current_viewer(Viewer(channel=AuditChannel.admin, staff=staff, ip=request.remote_addr))
     return None
 
 
@@ -136,7 +136,7 @@ def logout():
 # ---- errors and responses ----------------------------------------------------------------------
 
 def _error_page(status: int, message: str):
-    signed_in = getattr(request, "admin_viewer", None) is not None
+    signed_in = getattr(request, "baoyun_viewer", None) is not None
     return render_template("admin/error.html", status=status, message=message, signed_in=signed_in), status
 
 
@@ -172,7 +172,7 @@ def security_headers(response):
 @bp.context_processor
 def panel_context():
     active = NAV_ACTIVE.get(request.endpoint, request.endpoint)
-    staff = getattr(request, "admin_viewer", None)
+    staff = getattr(request, "baoyun_viewer", None)
     return {
         "nav_items": NAV_ITEMS,
         "nav_active": active,
