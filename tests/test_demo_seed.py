@@ -219,8 +219,9 @@ def test_cli_seeds_once_and_keeps_the_admin_credentials_private(app):
 
     credentials = Path(app.config["VAR_DIR"]) / demo_seed.CREDENTIALS_FILE
     assert stat.S_IMODE(credentials.stat().st_mode) == 0o600
-    password = dict(line.split("=", 1) for line in credentials.read_text().splitlines()
-                    if "=" in line)["password"]
+    lines = credentials.read_text(encoding="utf-8").splitlines()
+    assert "用户名:admin" in lines
+    password = next(line.removeprefix("密码:") for line in lines if line.startswith("密码:"))
     assert password in result.output
     password_hash = _scalar("SELECT password_hash FROM staff WHERE username = 'admin'")
     assert verify_password(password_hash, password)

@@ -39,6 +39,8 @@ __all__ = ["AS_OF", "COLUMNS", "CREDENTIALS_FILE", "TABLES", "WINDOW_START", "Se
 
 ADMIN_USERNAME = "admin"
 CREDENTIALS_FILE = "demo-credentials.txt"
+# Lines of the credentials file, which people read: "用户名:admin" and "密码:...".
+_USERNAME_LABEL, _PASSWORD_LABEL = "用户名:", "密码:"
 # Plates are unique per city by construction up to 580,000 cars a city; this keeps well below.
 MAX_POLICIES = 5_000_000
 # Customers per chunk: the unit of memory and of one round of COPY.
@@ -113,7 +115,7 @@ def run(policies: int, seed: int, if_empty: bool = False, progress: bool = True)
     if non_empty:
         db.session.rollback()
         if if_empty and "policies" in non_empty:
-            click.echo("数据库中已有保单数据,跳过演示数据生成。")
+            click.echo("演示数据已存在(数据库中已有保单),跳过生成。")
             return SeedResult(policies=0, seconds=time.perf_counter() - started, skipped=True)
         raise SeedRefused(f"数据库中已有数据(如表 {non_empty[0]}),演示数据只能写入空库;"
                           "请先清空数据库,或使用 --if-empty 跳过")
@@ -133,7 +135,7 @@ def run(policies: int, seed: int, if_empty: bool = False, progress: bool = True)
     click.echo(f"演示数据已生成:保单 {rows['policies']:,} 张,客户 {rows['customers']:,} 个,"
                f"车辆 {rows['vehicles']:,} 辆,赔案 {rows['claims']:,} 件,"
                f"共 {result.total_rows:,} 行,用时 {result.seconds:.1f} 秒。")
-    click.echo(f"管理员账号:{ADMIN_USERNAME}  密码:{password}(已保存到 {credentials})")
+    click.echo(f"管理员账号:{ADMIN_USERNAME}  密码:{password}  (已保存到 {credentials})")
     return result
 
 
@@ -227,8 +229,8 @@ def _read_password(path: Path) -> str | None:
     if not path.exists():
         return None
     for line in path.read_text(encoding="utf-8").splitlines():
-        if line.startswith("password="):
-            return line.split("=", 1)[1].strip() or None
+        if line.startswith(_PASSWORD_LABEL):
+            return line[len(_PASSWORD_LABEL):].strip() or None
     return None
 
 
@@ -239,8 +241,8 @@ def _write_password(path: Path, password: str) -> None:
     # Created with 0600 from the start: a credential must never be readable by others, even briefly.
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write("# 保运演示环境管理员账号(由 flask demo seed 生成,请妥善保管)\n")
-        fh.write(f"username={ADMIN_USERNAME}\npassword={password}\n")
+        fh.write("# 保运演示环境管理员账号,由 flask demo seed 生成;请妥善保管,不要提交到代码库\n")
+        fh.write(f"{_USERNAME_LABEL}{ADMIN_USERNAME}\n{_PASSWORD_LABEL}{password}\n")
 
 
 # --- loading --------------------------------------------------------------------------------------
