@@ -11,6 +11,7 @@ from collections import defaultdict
 from datetime import date
 
 from app.services.demo import catalog as cat
+from app.validators import make_credit_code
 
 AS_OF = date(2026, 11, 25)
 # Three policy years end on the as-of date: the first starts the day after the same date in 2023.
@@ -83,8 +84,7 @@ class Weighted:
 
 _SURNAMES = Weighted(cat.SURNAMES, [1 / (i + 4) for i in range(len(cat.SURNAMES))])
 VIN_CHARS = "ABCDEFGHJKLMNPRSTUVWXYZ0123456789"
-_USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+_CREDIT_CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _ORG_CODE_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 
 
@@ -94,14 +94,12 @@ def vin_year_code(year: int) -> str:
 
 def credit_code(rng: random.Random, region: str) -> str:
     """A unified social credit code (GB 32100) with valid organisation-code and overall check characters."""
-    body = "".join(rng.choice("0123456789ABCDEFGHJKLMNPQRTUWXY") for _ in range(8))
+    body = "".join(rng.choice(_CREDIT_CODE_CHARS) for _ in range(8))
     # The organisation code (GB 11714) values letters A=10 .. Z=35, unlike the credit code's own alphabet.
     org_sum = sum(int(ch, 36) * w for ch, w in zip(body, _ORG_CODE_WEIGHTS, strict=True))
     org_check = 11 - org_sum % 11
     body += "X" if org_check == 10 else "0" if org_check == 11 else str(org_check)
-    first17 = "91" + region + body
-    total = sum(_USCC_CHARS.index(ch) * w for ch, w in zip(first17, _USCC_WEIGHTS, strict=True))
-    return first17 + _USCC_CHARS[(31 - total % 31) % 31]
+    return make_credit_code("1" + region + body)  # 9 (market regulator) + 1 (enterprise) + region + org code
 
 
 def mobile_number(rng: random.Random) -> str:
