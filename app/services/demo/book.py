@@ -61,12 +61,12 @@ _ENTRY_CHANNELS = {
 }
 _RENEWAL_DRIFT = Weighted(["telesales", "agent", "online"], [50, 35, 15])
 _LAPSE_REASONS = Weighted(["price", "service", "sold", "scrapped", "dealer", "unreachable", "claims", "relation"],
-                           [30, 8, 14, 4, 14, 12, 6, 12])
+                          [30, 8, 14, 4, 14, 12, 6, 12])
 _CTPL_BASE = {"家庭自用": 89_623, "非营业企业": 89_623, "营业网约车": 169_811, "营业出租": 169_811,
               "营业货运": 240_566}  # fen, before the no-claim float, excluding VAT
 _CTPL_FLOAT = Weighted([70, 80, 90, 100, 110, 130], [35, 20, 15, 20, 7, 3])  # percent
 _THIRD_PARTY = Weighted([(50_000_000, 90_000), (100_000_000, 120_000), (150_000_000, 135_000),
-                          (200_000_000, 145_000), (300_000_000, 160_000)], [8, 30, 12, 30, 20])
+                         (200_000_000, 145_000), (300_000_000, 160_000)], [8, 30, 12, 30, 20])
 # Commission rate ranges (percent) by channel for the commercial line; CTPL is capped at 4%.
 _COMMISSION = {"dealer": (15, 25), "agent": (12, 20), "group": (8, 15), "direct": (0, 5), "telesales": (3, 6),
                "online": (2, 5)}

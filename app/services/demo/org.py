@@ -64,7 +64,7 @@ class World:
                                                 kind == "insurer" and code == cat.SELF_INSURER[0]))
         self.self_insurer = self.code["insurer"][cat.SELF_INSURER[0]]
         self.competitors = Weighted([self.code["insurer"][c] for c, _ in cat.COMPETITORS],
-                                     cat.COMPETITOR_WEIGHTS)
+                                    cat.COMPETITOR_WEIGHTS)
 
     def _orgs(self) -> None:
         company_id = self.ids("org_units")
