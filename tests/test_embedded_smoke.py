@@ -65,9 +65,9 @@ def test_fresh_machine_path(var_dir):
         deadline = time.monotonic() + 60
         while True:
             try:
-                health = requests.get(f"{base}/healthz", timeout=2)
+                health = requests.get(f"{base}/healthz", timeout=10)
                 break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # still booting
                 assert server.poll() is None, server.stdout.read()
                 assert time.monotonic() < deadline, "the demo server did not come up in 60 s"
                 time.sleep(0.3)
