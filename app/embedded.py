@@ -120,3 +120,40 @@ def ensure_environment(var_dir: str | Path) -> dict[str, str]:
         "DATABASE_URL": os.environ.get("DATABASE_URL") or postgres_uri(var_dir),
         "REDIS_URL": os.environ.get("REDIS_URL") or redis_url(var_dir),
     }
+
+
+@contextmanager
+def scratch_database(server_url: str | None, prefix: str):
+    """A new, empty database for a test run or a benchmark, dropped afterwards.
+
+    server_url names a PostgreSQL server and a maintenance database on it; None starts an
+    embedded server in a temporary folder (removed afterwards). Yields (SQLAlchemy URL, server
+    version)."""
+    import secrets
+    import shutil
+    import tempfile
+
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    tmp = None
+    if not server_url:
+        tmp = Path(tempfile.mkdtemp(prefix=f"{prefix}-pg-"))
+        tmp.chmod(0o755)  # the embedded server runs as its own user when we are root
+        server_url = postgres_uri(tmp)
+    url = make_url(to_sqlalchemy_url(server_url))
+    name = f"{prefix}_{os.getpid()}_{secrets.token_hex(3)}"
+    maintenance = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    try:
+        with psycopg.connect(maintenance, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')  # a generated name, never input
+            version = conn.execute("SHOW server_version").fetchone()[0]
+        try:
+            yield url.set(database=name).render_as_string(hide_password=False), version
+        finally:
+            with psycopg.connect(maintenance, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        if tmp is not None:
+            stop_all(tmp)
+            shutil.rmtree(tmp, ignore_errors=True)

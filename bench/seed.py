@@ -14,12 +14,9 @@ import argparse
 import os
 import platform
 import resource
-import secrets
-import shutil
 import tempfile
 import time
 from contextlib import contextmanager
-from pathlib import Path
 
 import psycopg
 from sqlalchemy.engine import make_url
@@ -34,29 +31,13 @@ DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 def fresh_database():
     """Yield (SQLAlchemy URL, where) of a new empty database; drop it (and any embedded server) after."""
     server = os.environ.get("BENCH_DATABASE_URL", DEFAULT_SERVER)
-    tmp = None
     try:
         psycopg.connect(server, connect_timeout=3).close()
         where = "machine PostgreSQL"
     except psycopg.OperationalError:
-        tmp = Path(tempfile.mkdtemp(prefix="baoyun-bench-pg-"))
-        tmp.chmod(0o755)
-        server = embedded.postgres_uri(tmp)
-        where = "embedded PostgreSQL"
-    url = make_url(embedded.to_sqlalchemy_url(server))
-    name = f"baoyun_bench_{os.getpid()}_{secrets.token_hex(3)}"
-    maintenance = url.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(maintenance, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')  # generated name, not input
-        version = conn.execute("SHOW server_version").fetchone()[0]
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False), f"{where} {version}"
-    finally:
-        with psycopg.connect(maintenance, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        if tmp is not None:
-            embedded.stop_all(tmp)
-            shutil.rmtree(tmp, ignore_errors=True)
+        server, where = None, "embedded PostgreSQL"
+    with embedded.scratch_database(server, "baoyun_bench") as (url, version):
+        yield url, f"{where} {version}"
 
 
 def baseline_copy(database_url: str, rows: int) -> float:

@@ -5,15 +5,12 @@ database and its own Redis db number, and removes them afterwards."""
 from __future__ import annotations
 
 import os
-import secrets
 import shutil
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
-import psycopg
 import redis
-from sqlalchemy.engine import make_url
 
 from app import embedded
 
@@ -21,25 +18,8 @@ from app import embedded
 @contextmanager
 def test_database():
     """Yield the SQLAlchemy URL of a fresh, empty database; drop it afterwards."""
-    server_url = os.environ.get("TEST_DATABASE_URL")
-    tmp = None
-    if not server_url:
-        tmp = Path(tempfile.mkdtemp(prefix="baoyun-test-pg-"))
-        tmp.chmod(0o755)
-        server_url = embedded.postgres_uri(tmp)
-    url = make_url(embedded.to_sqlalchemy_url(server_url))
-    name = f"baoyun_test_{os.getpid()}_{secrets.token_hex(3)}"
-    maintenance = url.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(maintenance, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')  # name is generated above, never user input
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(maintenance, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        if tmp is not None:
-            embedded.stop_all(tmp)
-            shutil.rmtree(tmp, ignore_errors=True)
+    with embedded.scratch_database(os.environ.get("TEST_DATABASE_URL"), "baoyun_test") as (url, _version):
+        yield url
 
 
 @contextmanager

@@ -198,3 +198,13 @@ class TestModelValidation:
         assert company.id_number.startswith("91130100")
         with pytest.raises(ValueError, match="统一社会信用代码"):
             company.id_number = "911301001234567890"
+
+
+def test_migrations_match_the_models(db):
+    """The schema comes only from migrations; a model change without its migration fails here."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    with db.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), db.metadata)
+    assert diff == []

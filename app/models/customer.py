@@ -10,12 +10,11 @@ from sqlalchemy import Date, ForeignKey, Index, LargeBinary, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from app.extensions import db
-from app.models.base import TimestampMixin, str_enum
+from app.models.base import EncryptedMobileMixin, TimestampMixin, str_enum
 from app.security.fields import cipher
 from app.validators import (
     validate_credit_code,
     validate_id_number,
-    validate_mobile,
     validate_plate,
     validate_vin,
 )
@@ -43,15 +42,13 @@ VIP_TIER_LABELS = {
 }
 
 
-class Customer(TimestampMixin, db.Model):
+class Customer(EncryptedMobileMixin, TimestampMixin, db.Model):
     __tablename__ = "customers"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[CustomerKind] = mapped_column(str_enum(CustomerKind, "customer_kind"),
                                                default=CustomerKind.person)
     name: Mapped[str] = mapped_column(String(100), index=True)
-    mobile_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
-    mobile_hash: Mapped[bytes | None] = mapped_column(LargeBinary, index=True)
     # Resident ID for people, unified social credit code for companies.
     id_number_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     id_number_hash: Mapped[bytes | None] = mapped_column(LargeBinary, unique=True)
@@ -76,16 +73,6 @@ class Customer(TimestampMixin, db.Model):
         Index("ix_customers_name_trgm", "name", postgresql_using="gin",
               postgresql_ops={"name": "gin_trgm_ops"}),
     )
-
-    @property
-    def mobile(self) -> str | None:
-        return cipher().decrypt(self.mobile_enc)
-
-    @mobile.setter
-    def mobile(self, value: str | None) -> None:
-        value = validate_mobile(value) if value else None
-        self.mobile_enc = cipher().encrypt(value)
-        self.mobile_hash = cipher().digest(value)
 
     @property
     def id_number(self) -> str | None:

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import enum
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, LargeBinary, String
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.models.base import TimestampMixin, str_enum
-from app.security.fields import cipher
-from app.validators import validate_mobile
+from app.models.base import EncryptedMobileMixin, TimestampMixin, str_enum
 
 
 class OrgLevel(enum.StrEnum):
@@ -78,7 +76,7 @@ class Team(TimestampMixin, db.Model):
     supervisor: Mapped[Staff | None] = relationship(foreign_keys=[supervisor_id])
 
 
-class Staff(TimestampMixin, db.Model):
+class Staff(EncryptedMobileMixin, TimestampMixin, db.Model):
     __tablename__ = "staff"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -90,8 +88,6 @@ class Staff(TimestampMixin, db.Model):
     dealer_id: Mapped[int | None] = mapped_column(ForeignKey("dealers.id", use_alter=True), index=True)
     wecom_userid: Mapped[str | None] = mapped_column(String(64), unique=True)
     openid: Mapped[str | None] = mapped_column(String(64), unique=True)
-    mobile_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
-    mobile_hash: Mapped[bytes | None] = mapped_column(LargeBinary, index=True)
     # Admin-panel login; None for staff who only use WeCom / the mini-program.
     username: Mapped[str | None] = mapped_column(String(64), unique=True)
     password_hash: Mapped[str | None] = mapped_column(String(255))
@@ -105,16 +101,6 @@ class Staff(TimestampMixin, db.Model):
     __table_args__ = (
         CheckConstraint("role <> 'resident_manager' OR dealer_id IS NOT NULL", name="resident_has_dealer"),
     )
-
-    @property
-    def mobile(self) -> str | None:
-        return cipher().decrypt(self.mobile_enc)
-
-    @mobile.setter
-    def mobile(self, value: str | None) -> None:
-        value = validate_mobile(value) if value else None
-        self.mobile_enc = cipher().encrypt(value)
-        self.mobile_hash = cipher().digest(value)
 
     @property
     def role_label(self) -> str:
