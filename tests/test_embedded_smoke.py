@@ -55,7 +55,7 @@ def test_fresh_machine_path(var_dir):
     run("demo", "seed", "--policies", "300", "--seed", "7")
     assert "演示数据已存在" in run("demo", "seed", "--if-empty", "--policies", "300")
     credentials = (var_dir / "demo-credentials.txt").read_text()
-    password = credentials.split("密码")[1].split()[0].lstrip(":: ")
+    password = next(line for line in credentials.splitlines() if line.startswith("密码"))[3:].strip()
 
     port = _free_port()
     server = subprocess.Popen(flask + ["demo", "serve", "--port", str(port), "--web-workers", "1"],
