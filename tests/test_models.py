@@ -208,3 +208,18 @@ def test_migrations_match_the_models(db):
     with db.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), db.metadata)
     assert diff == []
+
+
+def test_policy_state_on_a_day(db):
+    from app.models import PolicyStatus
+    from app.models.policy import PolicyState
+
+    company = f.org_unit(f.OrgLevel.company)
+    agent = f.staff(org=f.org_unit(f.OrgLevel.branch, company))
+    policy = f.policy(agent=agent, start=date(2026, 1, 1))
+    assert policy.state_on(date(2025, 12, 31)) == PolicyState.pending
+    assert policy.state_on(date(2026, 1, 1)) == PolicyState.in_force
+    assert policy.state_on(date(2026, 12, 31)) == PolicyState.in_force
+    assert policy.state_on(date(2027, 1, 1)) == PolicyState.expired
+    policy.status = PolicyStatus.cancelled
+    assert policy.state_on(date(2026, 6, 1)) == PolicyState.cancelled

@@ -62,6 +62,23 @@ class PolicyStatus(enum.StrEnum):
 POLICY_STATUS_LABELS = {PolicyStatus.valid: "有效", PolicyStatus.cancelled: "已注销"}
 
 
+class PolicyState(enum.StrEnum):
+    """Where a policy stands on a given day (status says only whether it was cancelled)."""
+
+    pending = "pending"
+    in_force = "in_force"
+    expired = "expired"
+    cancelled = "cancelled"
+
+
+POLICY_STATE_LABELS = {
+    PolicyState.pending: "未起保",
+    PolicyState.in_force: "保障中",
+    PolicyState.expired: "已到期",
+    PolicyState.cancelled: "已注销",
+}
+
+
 class Policy(TimestampMixin, db.Model):
     __tablename__ = "policies"
 
@@ -122,6 +139,15 @@ class Policy(TimestampMixin, db.Model):
         Index("ix_policies_end_date", "end_date"),
         Index("ix_policies_branch_start", "branch_id", "start_date"),
     )
+
+    def state_on(self, day: date) -> PolicyState:
+        if self.status == PolicyStatus.cancelled:
+            return PolicyState.cancelled
+        if day < self.start_date:
+            return PolicyState.pending
+        if day > self.end_date:
+            return PolicyState.expired
+        return PolicyState.in_force
 
     @property
     def receivable(self) -> Decimal:

@@ -5,9 +5,7 @@ dumps, never ORM objects, so a template cannot print a full mobile or ID number 
 from __future__ import annotations
 
 import re
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from app.models import AuditChannel, Role
@@ -18,6 +16,7 @@ from app.models.policy import COVERAGE_LABELS
 from app.schemas.common import SearchArgs
 from app.schemas.staff import ClaimSchema, CustomerBriefSchema, PolicySchema, VehicleSchema
 from app.security.fields import mask_id_number, mask_mobile
+from app.timeutil import business_zone
 
 
 class LocalDateTime(fields.DateTime):
@@ -25,7 +24,7 @@ class LocalDateTime(fields.DateTime):
 
     def _serialize(self, value, attr, obj, **kwargs):
         if value is not None:
-            value = value.astimezone(ZoneInfo(current_app.config["TIMEZONE"]))
+            value = value.astimezone(business_zone())
         return super()._serialize(value, attr, obj, **kwargs)
 
 

@@ -6,9 +6,10 @@ from marshmallow import Schema, fields
 
 from app.models.claim import CLAIM_STATUS_LABELS
 from app.models.customer import VIP_TIER_LABELS
-from app.models.policy import LINE_LABELS, POLICY_STATUS_LABELS
+from app.models.policy import LINE_LABELS, POLICY_STATE_LABELS, POLICY_STATUS_LABELS
 from app.schemas.common import SearchArgs
 from app.security.fields import mask_id_number, mask_mobile
+from app.timeutil import business_today
 
 
 class VehicleSchema(Schema):
@@ -50,6 +51,8 @@ class PolicySchema(Schema):
     line_label = fields.Function(lambda p: LINE_LABELS.get(p.line))
     status = fields.String()
     status_label = fields.Function(lambda p: POLICY_STATUS_LABELS.get(p.status))
+    state = fields.Function(lambda p: p.state_on(business_today()).value)
+    state_label = fields.Function(lambda p: POLICY_STATE_LABELS[p.state_on(business_today())])
     customer_id = fields.Integer()
     customer_name = fields.Function(lambda p: p.customer.name)
     plate = fields.Function(lambda p: p.vehicle.plate)

@@ -9,9 +9,7 @@ else reads only their own entries and the failed sign-ins against their own acco
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import and_, cast, or_, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.types import String
@@ -22,6 +20,7 @@ from app.errors import DomainError
 from app.models import AuditChannel, AuditLog, OrgLevel, Role, Staff
 from app.services import audit
 from app.services.pagination import PageResult, paginate
+from app.timeutil import business_zone
 
 
 def _about_account(account_ids):
@@ -50,7 +49,7 @@ def _day_bounds(date_from: date | None, date_to: date | None) -> tuple[datetime 
     """Business dates (inclusive) to [since, until) instants in the business time zone."""
     if date_from and date_to and date_from > date_to:
         raise DomainError("开始日期不能晚于结束日期", "invalid_date_range", status=422)
-    tz = ZoneInfo(current_app.config["TIMEZONE"])
+    tz = business_zone()
     since = datetime.combine(date_from, time.min, tz) if date_from else None
     until = datetime.combine(date_to + timedelta(days=1), time.min, tz) if date_to else None
     return since, until

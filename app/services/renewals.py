@@ -8,16 +8,15 @@ ten policies or a million, and running it again changes nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
-from flask import current_app
 from sqlalchemy import and_, exists, func, literal, select, update
 from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.orm import aliased
 
 from app.extensions import db
 from app.models import Policy, PolicyStatus, RenewalRecord, RenewalStatus
+from app.timeutil import business_today
 
 # DOMAIN.md defaults. A policy shorter than this (a short-term or temporary cover) is not "due".
 MIN_TERM_DAYS = 300
@@ -32,11 +31,6 @@ class RenewalSync:
 
     opened: int
     renewed: int
-
-
-def business_today() -> date:
-    """Today's date where the business is (TIMEZONE, Asia/Shanghai), whatever the server's clock zone."""
-    return datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
 
 
 def open_due_renewals(horizon_days: int = 90, today: date | None = None) -> RenewalSync:
