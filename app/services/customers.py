@@ -18,6 +18,17 @@ from app.security.fields import cipher, mask_id_number, mask_mobile
 from app.services import audit
 from app.services.pagination import PageResult, paginate
 
+# What list pages show beside each row; loaded in one query per relationship, not one per row.
+_CUSTOMER_LIST_LOADS = (selectinload(Customer.agent), selectinload(Customer.branch),
+                        selectinload(Customer.customer_group))
+_POLICY_LIST_LOADS = (
+    selectinload(Policy.customer), selectinload(Policy.vehicle), selectinload(Policy.agent),
+    selectinload(Policy.branch), selectinload(Policy.team), selectinload(Policy.dealer),
+    selectinload(Policy.channel), selectinload(Policy.customer_group), selectinload(Policy.previous_insurer),
+)
+_CLAIM_LIST_LOADS = (selectinload(Claim.policy), selectinload(Claim.customer), selectinload(Claim.vehicle),
+                     selectinload(Claim.repair_dealer))
+
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 _ID_NUMBER = re.compile(r"^\d{17}[\dXx]$")
 
@@ -42,7 +53,8 @@ def _customer_match(q: str):
 
 
 def search_customers(viewer: Viewer, q: str | None, page: int = 1, page_size: int = 20) -> PageResult:
-    stmt = select(Customer).where(scope_filter(viewer, Customer)).order_by(Customer.id)
+    stmt = (select(Customer).where(scope_filter(viewer, Customer)).options(*_CUSTOMER_LIST_LOADS)
+            .order_by(Customer.id))
     if q:
         stmt = stmt.where(_customer_match(q))
     result = paginate(stmt, page, page_size)
@@ -89,7 +101,7 @@ def get_vehicle(viewer: Viewer, vehicle_id: int) -> Vehicle:
 def list_policies(viewer: Viewer, *, q: str | None = None, customer_id: int | None = None,
                   expiring_before=None, page: int = 1, page_size: int = 20) -> PageResult:
     stmt = (select(Policy).where(scope_filter(viewer, Policy))
-            .options(selectinload(Policy.customer), selectinload(Policy.vehicle))
+            .options(*_POLICY_LIST_LOADS)
             .order_by(Policy.end_date.desc(), Policy.id))
     if q:
         stmt = stmt.where(or_(Policy.number == q.strip().upper(),
@@ -115,7 +127,7 @@ def get_policy(viewer: Viewer, policy_id: int) -> Policy:
 def list_claims(viewer: Viewer, *, q: str | None = None, customer_id: int | None = None,
                 status: str | None = None, page: int = 1, page_size: int = 20) -> PageResult:
     stmt = (select(Claim).where(scope_filter(viewer, Claim))
-            .options(selectinload(Claim.customer), selectinload(Claim.policy))
+            .options(*_CLAIM_LIST_LOADS)
             .order_by(Claim.reported_at.desc(), Claim.id))
     if q:
         stmt = stmt.where(Claim.number == q.strip().upper())
@@ -163,7 +175,7 @@ def policy_claims(viewer: Viewer, policy_id: int) -> list[Claim]:
 def _claims_where(viewer: Viewer, clause) -> list[Claim]:
     return list(db.session.execute(
         select(Claim).where(clause, scope_filter(viewer, Claim))
-        .options(selectinload(Claim.policy), selectinload(Claim.customer), selectinload(Claim.vehicle))
+        .options(*_CLAIM_LIST_LOADS)
         .order_by(Claim.reported_at.desc(), Claim.id)
     ).scalars())
 

@@ -36,7 +36,7 @@ class CustomerList(MethodView):
 
     @blp.arguments(SearchArgs, location="query")
     @blp.response(200, CustomerBriefSchema(many=True))
-    @blp.paginate()
+    @blp.paginate(page_size=20, max_page_size=200)
     def get(self, args, pagination_parameters):
         """搜索客户(姓名、手机号、证件号、车牌、车架号、保单号)"""
         result = customers.search_customers(current_viewer(), args["q"], pagination_parameters.page,
@@ -70,7 +70,7 @@ class PolicyList(MethodView):
 
     @blp.arguments(PolicyListArgs, location="query")
     @blp.response(200, PolicySchema(many=True))
-    @blp.paginate()
+    @blp.paginate(page_size=20, max_page_size=200)
     def get(self, args, pagination_parameters):
         """保单列表(保单号或车牌搜索)"""
         result = customers.list_policies(current_viewer(), q=args["q"], customer_id=args["customer_id"],
@@ -95,7 +95,7 @@ class ClaimList(MethodView):
 
     @blp.arguments(ClaimListArgs, location="query")
     @blp.response(200, ClaimSchema(many=True))
-    @blp.paginate()
+    @blp.paginate(page_size=20, max_page_size=200)
     def get(self, args, pagination_parameters):
         """赔案列表"""
         result = customers.list_claims(current_viewer(), q=args["q"], customer_id=args["customer_id"],
