@@ -26,7 +26,7 @@ def test_validation_errors_are_chinese_per_field(client):
     resp = client.post("/api/staff/auth/token", json={"username": 5, "password": "x" * 200})
     assert resp.status_code == 422
     errors = resp.get_json()["errors"]
-    assert errors == {"username": ["应为文本"], "password": ["长度应在 1 到 128 之间"]}
+    assert errors == {"username": ["应为文本"], "password": ["长度不能超过 128"]}
 
 
 def test_production_refuses_to_start_without_secrets():
@@ -60,3 +60,9 @@ def test_openapi_declares_bearer_tokens(client):
     spec = client.get("/api/openapi.json").get_json()
     assert spec["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
     assert spec["info"]["title"] == "保运 Baoyun API"
+
+
+def test_empty_credentials_say_what_is_missing(client):
+    resp = client.post("/api/staff/auth/token", json={"username": "", "password": ""})
+    assert resp.status_code == 422
+    assert resp.get_json()["errors"] == {"username": ["请输入用户名"], "password": ["请输入密码"]}

@@ -13,7 +13,7 @@ from app.models.audit import AUDIT_ACTION_LABELS, AUDIT_CHANNEL_LABELS
 from app.models.claim import CLAIM_STAGE_LABELS, CLAIM_STATUS_LABELS, ClaimStatus
 from app.models.org import LEVEL_LABELS, ROLE_LABELS
 from app.models.policy import COVERAGE_LABELS
-from app.schemas.common import SearchArgs
+from app.schemas.common import LoginSchema, SearchArgs
 from app.schemas.staff import ClaimSchema, CustomerBriefSchema, PolicySchema, VehicleSchema
 from app.security.fields import mask_id_number, mask_mobile
 from app.timeutil import business_zone
@@ -43,12 +43,8 @@ class _Args(Schema):
         unknown = EXCLUDE
 
 
-class AdminLoginArgs(_Args):
-    username = fields.String(required=True, validate=validate.Length(min=1, max=64, error="请输入用户名"),
-                             error_messages={"required": "请输入用户名"})
-    password = fields.String(required=True, load_only=True,
-                             validate=validate.Length(min=1, max=128, error="请输入密码"),
-                             error_messages={"required": "请输入密码"})
+class AdminLoginArgs(LoginSchema, _Args):
+    """The login form (which also carries csrf_token and next)."""
 
 
 class AdminSearchArgs(SearchArgs, _Args):

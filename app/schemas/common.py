@@ -17,6 +17,17 @@ class SearchArgs(Schema):
     q = fields.String(load_default=None, validate=validate.Length(max=64, error="搜索内容过长"))
 
 
+class LoginSchema(Schema):
+    """Username and password, for the panel's form and the staff token endpoint alike."""
+
+    username = fields.String(required=True,
+                             validate=[validate.Length(min=1, error="请输入用户名"), validate.Length(max=64)],
+                             error_messages={"required": "请输入用户名"})
+    password = fields.String(required=True, load_only=True,
+                             validate=[validate.Length(min=1, error="请输入密码"), validate.Length(max=128)],
+                             error_messages={"required": "请输入密码"})
+
+
 class ErrorSchema(Schema):
     code = fields.String(required=True)
     message = fields.String(required=True)

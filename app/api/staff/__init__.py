@@ -5,12 +5,12 @@ from __future__ import annotations
 from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 
 from app.auth.tokens import issue_token
 from app.auth.viewer import current_viewer, staff_required
 from app.models import AuditChannel
-from app.schemas.common import SearchArgs
+from app.schemas.common import LoginSchema, SearchArgs
 from app.schemas.staff import (
     ClaimListArgs,
     ClaimSchema,
@@ -112,13 +112,6 @@ class ClaimDetail(MethodView):
     def get(self, claim_id):
         """赔案详情"""
         return customers.get_claim(current_viewer(), claim_id)
-
-
-class LoginSchema(Schema):
-    username = fields.String(required=True, validate=validate.Length(min=1, max=64),
-                             error_messages={"required": "请输入用户名"})
-    password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=128),
-                             error_messages={"required": "请输入密码"})
 
 
 class TokenSchema(Schema):
