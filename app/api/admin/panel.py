@@ -50,11 +50,6 @@ SECURITY_HEADERS = {
 }
 
 
-def viewer() -> Viewer:
-    """The signed-in member of staff, set by the session check before every panel page."""
-    return current_viewer()
-
-
 def load_args(schema: Schema, source=None) -> dict:
     """Validate query-string (or form) arguments with a marshmallow schema; the first message
     becomes the page's error."""
@@ -128,7 +123,7 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    admin_auth.record_logout(viewer())
+    admin_auth.record_logout(current_viewer())
     session.clear()
     return redirect(url_for("admin.login", logged_out=1))
 
