@@ -73,6 +73,37 @@ class Config:
     TIMEZONE: str = "Asia/Shanghai"
     # Log SQL statements (development aid).
     SQL_ECHO: bool = False
+
+    # --- Imports from the core system (issue 3) ---
+    # Largest file the admin upload page accepts, in bytes.
+    IMPORT_MAX_BYTES: int = 50 * 1024 * 1024
+
+    # --- Outgoing messages and their gateways (issue 3) ---
+    # "log" writes messages to the log instead of sending them (demo, development);
+    # "live" sends through the providers below.
+    MESSAGING_MODE: str = "log"
+    # Timeout of every outgoing HTTP call to WeChat, WeCom and the SMS provider, in seconds.
+    HTTP_TIMEOUT_SECONDS: int = 5
+    # WeChat mini-program (subscribe messages, code2session).
+    WECHAT_APP_ID: str = ""
+    WECHAT_APP_SECRET: str = ""
+    WECHAT_API_BASE_URL: str = "https://api.weixin.qq.com"
+    # Enterprise WeChat (WeCom) self-built app: app messages, and the staff bot's callback.
+    WECOM_CORP_ID: str = ""
+    WECOM_SECRET: str = ""
+    WECOM_AGENT_ID: str = ""
+    WECOM_API_BASE_URL: str = "https://qyapi.weixin.qq.com"
+    # SMS: Tencent Cloud SMS (API 2021-01-11, TC3-HMAC-SHA256 signing).
+    SMS_API_BASE_URL: str = "https://sms.tencentcloudapi.com"
+    SMS_SECRET_ID: str = ""
+    SMS_SECRET_KEY: str = ""
+    SMS_SDK_APP_ID: str = ""
+    SMS_SIGN_NAME: str = "保运"
+    SMS_REGION: str = "ap-guangzhou"
+
+    # --- Management reports (issue 6) ---
+    # WeCom group-robot webhook key that receives the leaders' morning digest; empty = no digest.
+    DIGEST_ROBOT_KEY: str = ""
     extra: dict = field(default_factory=dict)
 
     @classmethod

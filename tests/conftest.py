@@ -11,6 +11,8 @@ from app.extensions import redis_ext
 from config import test_config
 from tests.services import test_database, test_redis
 
+pytest_plugins = ["tests.fakes.plugin"]
+
 
 @pytest.fixture(scope="session")
 def database_url():

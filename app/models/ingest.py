@@ -1,0 +1,1 @@
+"""Imports from the core business system: one row per uploaded/imported file."""

@@ -1,0 +1,1 @@
+"""Outgoing messages: templates, the outbox, per-recipient consent and opt-outs."""

@@ -1,0 +1,1 @@
+"""Pytest fixtures starting the provider fakes (registered from tests/conftest.py)."""
