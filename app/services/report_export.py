@@ -1,0 +1,175 @@
+"""Excel export of report results: one sheet per report, Chinese headers, number formats by column
+kind, and a last sheet with every report's definition and parameters."""
+
+from __future__ import annotations
+
+import io
+import re
+import unicodedata
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+from typing import Any, BinaryIO
+
+import xlsxwriter
+
+from app.services.reports.base import Column, ReportParams, ReportResult
+
+DEFINITIONS_SHEET = "指标口径"
+# Excel's own limit on a sheet name, and the characters it refuses in one.
+SHEET_NAME_MAX = 31
+_SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+
+NUMBER_FORMATS = {
+    "money": "#,##0.00",
+    "rate": "0.00%",
+    "count": "#,##0",
+    "days": "0.0",
+    "number": "#,##0.00",
+}
+TOTAL_LABEL = "合计"
+# Column widths in Excel's character units: a CJK character takes two.
+MIN_WIDTH, MAX_WIDTH = 8, 40
+# Rows above the table: title, period, parameters, a blank line.
+HEADER_ROW = 4
+
+
+def sheet_names(titles: Iterable[str]) -> list[str]:
+    """Names Excel accepts for sheets titled `titles`: forbidden characters dropped, at most 31
+    characters, unique without regard to case (Excel's rule), and never the definitions sheet's."""
+    taken = {DEFINITIONS_SHEET.casefold()}
+    names = []
+    for title in titles:
+        base = _SHEET_NAME_FORBIDDEN.sub("", title).strip().strip("'") or "报表"
+        name, n = base[:SHEET_NAME_MAX], 1
+        while name.casefold() in taken:
+            n += 1
+            suffix = f"({n})"
+            name = base[:SHEET_NAME_MAX - len(suffix)] + suffix
+        taken.add(name.casefold())
+        names.append(name)
+    return names
+
+
+def period_text(params: ReportParams) -> str:
+    return f"统计期间 {params.date_from:%Y-%m-%d} 至 {params.date_to:%Y-%m-%d},截止日期 {params.cutoff:%Y-%m-%d}"
+
+
+def options_text(params: ReportParams) -> str:
+    """The definition parameters as one line ('维度 branch;window_days=-60..30'), '默认' when none."""
+    parts = []
+    if params.dimension:
+        parts.append(f"维度 {params.dimension}")
+    parts += [f"{key}={_plain(value)}" for key, value in sorted(params.options.items())]
+    return ";".join(parts) or "默认参数"
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return ",".join(_plain(v) for v in value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def display_width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def write_workbook(results: list[ReportResult], target: str | BinaryIO, *, subtitle: str | None = None,
+                   progress=None) -> None:
+    """Write `results` as an .xlsx to a path or binary file. `subtitle` (e.g. the viewer's org unit)
+    goes under each sheet's title; `progress` is called once per sheet written."""
+    workbook = xlsxwriter.Workbook(target, {"in_memory": True, "strings_to_numbers": False,
+                                            "strings_to_formulas": False, "strings_to_urls": False})
+    styles = _styles(workbook)
+    for result, name in zip(results, sheet_names(r.title for r in results), strict=True):
+        _write_report(workbook.add_worksheet(name), result, styles, subtitle)
+        if progress is not None:
+            progress(result)
+    _write_definitions(workbook.add_worksheet(DEFINITIONS_SHEET), results, styles)
+    workbook.close()
+
+
+def workbook_bytes(results: list[ReportResult], **kwargs) -> bytes:
+    buffer = io.BytesIO()
+    write_workbook(results, buffer, **kwargs)
+    return buffer.getvalue()
+
+
+def _styles(workbook) -> dict:
+    base = {"font_name": "等线", "font_size": 10, "valign": "vcenter"}
+    styles = {
+        "title": workbook.add_format({**base, "bold": True, "font_size": 14}),
+        "meta": workbook.add_format({**base, "font_color": "#555555"}),
+        "header": workbook.add_format({**base, "bold": True, "bg_color": "#E8EEF7", "bottom": 1,
+                                       "text_wrap": True, "align": "center"}),
+        "text": workbook.add_format(base),
+        "text_total": workbook.add_format({**base, "bold": True, "top": 1}),
+        "wrap": workbook.add_format({**base, "text_wrap": True, "valign": "top"}),
+    }
+    for kind, number_format in NUMBER_FORMATS.items():
+        styles[kind] = workbook.add_format({**base, "num_format": number_format})
+        styles[f"{kind}_total"] = workbook.add_format({**base, "num_format": number_format, "bold": True, "top": 1})
+    return styles
+
+
+def _cell_style(column: Column, styles: dict, total: bool = False):
+    kind = column.kind if column.kind in NUMBER_FORMATS else "text"
+    return styles[f"{kind}_total" if total else kind]
+
+
+def _write_cell(sheet, row: int, col: int, column: Column, value: Any, style) -> str:
+    """Write one value by its column's kind; return the text it shows, for the column's width."""
+    if value is None or value == "":
+        sheet.write_blank(row, col, None, style)
+        return ""
+    if column.kind in NUMBER_FORMATS and isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        # Excel stores every number as a double: the conversion happens here and nowhere earlier.
+        sheet.write_number(row, col, float(value), style)
+        shown = Decimal(str(value)) * (100 if column.kind == "rate" else 1)
+        return f"{shown:,.0f}" if column.kind == "count" else f"{shown:,.2f}"
+    text = _plain(value)
+    sheet.write_string(row, col, text, style)
+    return text
+
+
+def _write_report(sheet, result: ReportResult, styles: dict, subtitle: str | None) -> None:
+    title = result.title if not subtitle else f"{result.title}({subtitle})"
+    sheet.write_string(0, 0, title, styles["title"])
+    sheet.write_string(1, 0, period_text(result.params), styles["meta"])
+    sheet.write_string(2, 0, f"参数:{options_text(result.params)}", styles["meta"])
+    widths = [display_width(c.label) for c in result.columns]
+    for col, column in enumerate(result.columns):
+        sheet.write_string(HEADER_ROW - 1, col, column.label, styles["header"])
+    row = HEADER_ROW
+    for record in result.rows:
+        for col, column in enumerate(result.columns):
+            shown = _write_cell(sheet, row, col, column, record.get(column.key), _cell_style(column, styles))
+            widths[col] = max(widths[col], display_width(shown))
+        row += 1
+    if result.totals:
+        label_col = next((i for i, c in enumerate(result.columns)
+                          if c.kind == "text" and result.totals.get(c.key) in (None, "")), None)
+        for col, column in enumerate(result.columns):
+            value = TOTAL_LABEL if col == label_col else result.totals.get(column.key)
+            shown = _write_cell(sheet, row, col, column, value, _cell_style(column, styles, total=True))
+            widths[col] = max(widths[col], display_width(shown))
+    for col, width in enumerate(widths):
+        sheet.set_column(col, col, min(MAX_WIDTH, max(MIN_WIDTH, width + 2)))
+    # The header row stays in view while scrolling through a long table.
+    sheet.freeze_panes(HEADER_ROW, 0)
+
+
+def _write_definitions(sheet, results: list[ReportResult], styles: dict) -> None:
+    headers = ("报表", "统计期间", "参数", "口径说明")
+    widths = (18, 44, 36, 80)
+    for col, (header, width) in enumerate(zip(headers, widths, strict=True)):
+        sheet.write_string(0, col, header, styles["header"])
+        sheet.set_column(col, col, width, styles["wrap"])
+    for row, result in enumerate(results, start=1):
+        sheet.write_string(row, 0, result.title, styles["wrap"])
+        sheet.write_string(row, 1, period_text(result.params), styles["wrap"])
+        sheet.write_string(row, 2, options_text(result.params), styles["wrap"])
+        sheet.write_string(row, 3, result.definition or "", styles["wrap"])
+    sheet.freeze_panes(1, 0)
