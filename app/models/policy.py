@@ -114,6 +114,8 @@ class Policy(TimestampMixin, db.Model):
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
     dealer_id: Mapped[int | None] = mapped_column(ForeignKey("dealers.id"), index=True)
     previous_policy_id: Mapped[int | None] = mapped_column(ForeignKey("policies.id"), index=True)
+    # 上年保单号 as the core system exported it: kept so the chain links up when that policy arrives later.
+    previous_policy_number: Mapped[str | None] = mapped_column(String(40), index=True)
     previous_insurer_id: Mapped[int | None] = mapped_column(ForeignKey("code_items.id"))
     cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
