@@ -4,7 +4,10 @@ from __future__ import annotations
 
 
 def register(app, api, csrf) -> None:
-    from app.api.admin import pages  # noqa: F401  (attaches the pages to the panel blueprint)
+    from app.api.admin import (
+        pages,  # noqa: F401  (attaches the pages to the panel blueprint)
+        report_pages,  # noqa: F401  (the report pages, on the same blueprint)
+    )
     from app.api.admin.json_api import blp as json_blp
     from app.api.admin.panel import bp as panel_bp
 
@@ -13,3 +16,7 @@ def register(app, api, csrf) -> None:
     # The JSON API reads only bearer tokens, never the cookie: nothing for CSRF to protect.
     api.register_blueprint(json_blp)
     csrf.exempt(json_blp)
+    from app.api.admin.reports_api import blp as reports_blp
+
+    api.register_blueprint(reports_blp)
+    csrf.exempt(reports_blp)  # bearer token only, like json_blp

@@ -61,3 +61,20 @@ class ReportResult:
     # How a dashboard draws it: {"type": "bar" | "line" | "pie", "x": column key, "y": [column keys]}
     chart: dict[str, Any] | None = None
     alerts: list[Alert] = field(default_factory=list)
+
+
+@dataclass
+class DrillResult:
+    """The rows behind one number of a report: `total` and `sums["amount"]` reproduce the number
+    (a count is `total`; a sum is `sums["amount"]`), `rows` is one page of them."""
+
+    kind: str  # "policies" | "claims" | "complaints"
+    report: str
+    column: str
+    label: str  # the number's Chinese label
+    total: int
+    sums: dict[str, Decimal]
+    columns: list[Column]
+    rows: list[dict[str, Any]]
+    page: int = 1
+    page_size: int = 50
