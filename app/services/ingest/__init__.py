@@ -1,0 +1,201 @@
+"""Importing the core business system's exports: `run_import(kind, path, partial, actor, progress)`.
+
+One file is one transaction. Read (readers.py) -> validate every row in bulk (validate.py, with the
+header mapping of columns.py) -> write the error report of the bad rows (report.py) -> unless the
+file is refused (any bad row without `partial`), COPY the good rows into a staging table and upsert
+them (load.py) -> audit entry and the batch's counts, committed with the data.
+
+The ImportBatch row is committed before the work starts and its progress is written on a separate
+short connection, so a page polling it sees the import move while the import's own transaction is
+still open. The import transaction touches that row only at the end, after the last progress write.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import update
+
+from app.auth.viewer import Viewer
+from app.errors import DomainError
+from app.extensions import db
+from app.models import AuditChannel
+from app.models.ingest import IMPORT_KIND_LABELS, ImportBatch, ImportKind, ImportStatus
+from app.services import audit
+from app.services.ingest.load import load
+from app.services.ingest.readers import FileRefused, read_table
+from app.services.ingest.report import write_report
+from app.services.ingest.validate import Issue, check
+from app.timeutil import business_zone
+
+log = logging.getLogger(__name__)
+
+__all__ = ["FileRefused", "ImportResult", "Issue", "create_batch", "reports_dir", "run_import", "uploads_dir"]
+
+Progress = Callable[[float, str], None]
+
+
+@dataclass
+class ImportResult:
+    batch_id: int
+    kind: ImportKind
+    status: ImportStatus
+    total: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    bad: int = 0
+    pending: int = 0
+    linked: dict[str, int] = field(default_factory=dict)
+    issues: list[Issue] = field(default_factory=list)
+    report_path: str | None = None
+    message: str = ""
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.status == ImportStatus.succeeded
+
+
+def uploads_dir() -> Path:
+    return Path(current_app.config["VAR_DIR"]) / "imports"
+
+
+def reports_dir() -> Path:
+    return uploads_dir() / "reports"
+
+
+def parse_kind(kind: str) -> ImportKind:
+    try:
+        return ImportKind(kind)
+    except ValueError:
+        known = "、".join(f"{k.value}({label})" for k, label in IMPORT_KIND_LABELS.items())
+        raise DomainError(f"未知的导入类型 {kind},可选:{known}", "import_unknown_kind", status=422) from None
+
+
+def create_batch(kind: str, file_name: str, actor: Viewer, partial: bool = False,
+                 stored_path: str | None = None) -> ImportBatch:
+    """A queued batch, committed, so a job or a progress bar can refer to it by id."""
+    batch = ImportBatch(kind=parse_kind(kind), file_name=file_name[:255], stored_path=stored_path,
+                        staff_id=actor.staff_id, channel=actor.channel.value, partial=partial,
+                        status=ImportStatus.queued, total_rows=0, inserted=0, updated=0, unchanged=0, bad=0,
+                        pending=0, progress=0)
+    db.session.add(batch)
+    db.session.commit()
+    return batch
+
+
+def run_import(kind: str, path: str | Path, partial: bool = False, actor: Viewer | None = None,
+               progress: Progress | None = None, report_path: str | Path | None = None,
+               batch_id: int | None = None) -> ImportResult:
+    """Import the `kind` export at `path`; see the module docstring. Never raises for a bad file:
+    the result (and the batch row) says what happened."""
+    started = time.perf_counter()
+    path = Path(path)
+    actor = actor or Viewer(channel=AuditChannel.cli)
+    batch = db.session.get(ImportBatch, batch_id) if batch_id else create_batch(kind, path.name, actor, partial)
+    kind = batch.kind
+    batch_id = batch.id
+    result = ImportResult(batch_id=batch_id, kind=kind, status=ImportStatus.running)
+    _touch(batch_id, status=ImportStatus.running, started_at=datetime.now(UTC), progress=0)
+    report = _Progress(batch_id, progress)
+    try:
+        report(0.0, "读取")
+        table = read_table(path)
+        result.total = len(table.rows)
+        connection = db.session.connection().connection.driver_connection
+        checked = check(kind, table, connection, business_zone(), lambda f, s: report(0.05 + 0.65 * f, s))
+        result.issues = [issue for index in checked.bad_rows for issue in checked.issues[index]]
+        result.bad = len(checked.bad_rows)
+        if result.bad:
+            target = Path(report_path) if report_path else reports_dir() / f"batch-{batch_id}-errors.csv"
+            result.report_path = str(write_report(checked, target))
+        if result.bad and not partial:
+            db.session.rollback()
+            result.status = ImportStatus.failed
+            result.message = (f"共 {result.total} 行,发现 {result.bad} 行错误,整个文件未导入。"
+                              f"请按错误报告修改后重新导入,或勾选“部分导入”只导入正确的行。")
+            return _finish(batch_id, result, started)
+        report(0.75, "写入")
+        landed = load(kind, checked.stage_rows, connection)
+        result.inserted, result.updated, result.pending = landed.inserted, landed.updated, landed.pending
+        result.linked = landed.linked
+        result.unchanged = len(checked.stage_rows) - landed.inserted - landed.updated - landed.pending
+        result.status = ImportStatus.succeeded
+        result.message = _summary(result)
+        audit.record(actor, "import", "import_batch", batch_id,
+                     {"kind": kind.value, "file": batch.file_name, "partial": partial, "total": result.total,
+                      "inserted": result.inserted, "updated": result.updated, "unchanged": result.unchanged,
+                      "bad": result.bad, "pending": result.pending, **result.linked},
+                     channel=actor.channel)
+        report(0.98, "提交")
+        return _finish(batch_id, result, started, commit_with_data=True)
+    except FileRefused as err:
+        db.session.rollback()
+        result.status = ImportStatus.failed
+        result.message = err.message
+        return _finish(batch_id, result, started)
+    except Exception as err:
+        db.session.rollback()
+        log.exception("import batch %s failed", batch_id)
+        result.status = ImportStatus.failed
+        result.message = f"导入失败,没有写入任何数据:{_db_reason(err)}"
+        _finish(batch_id, result, started)
+        raise
+
+
+def _summary(result: ImportResult) -> str:
+    text = (f"共 {result.total} 行:新增 {result.inserted},更新 {result.updated},未变 {result.unchanged}"
+            f",错误 {result.bad}")
+    if result.pending:
+        text += f",等待保单 {result.pending}"
+    return text + "。"
+
+
+def _db_reason(err: Exception) -> str:
+    diag = getattr(getattr(err, "orig", err), "diag", None)
+    constraint = getattr(diag, "constraint_name", None)
+    return f"违反数据约束 {constraint}" if constraint else "服务器内部错误"
+
+
+def _finish(batch_id: int, result: ImportResult, started: float, commit_with_data: bool = False) -> ImportResult:
+    """Write the outcome to the batch row: in the import's own transaction when data was written
+    (the counts commit with the rows they count), else in a fresh one."""
+    result.seconds = time.perf_counter() - started
+    values = dict(status=result.status, total_rows=result.total, inserted=result.inserted, updated=result.updated,
+                  unchanged=result.unchanged, bad=result.bad, pending=result.pending, progress=100,
+                  error_report_path=result.report_path, message=result.message, finished_at=datetime.now(UTC))
+    db.session.execute(update(ImportBatch).where(ImportBatch.id == batch_id).values(**values))
+    db.session.commit()
+    if not commit_with_data:
+        log.info("import batch %s: %s", batch_id, result.message)
+    return result
+
+
+def _touch(batch_id: int, **values) -> None:
+    """Update the batch row on a connection of its own, committed at once (see the module docstring)."""
+    with db.engine.begin() as conn:
+        conn.execute(update(ImportBatch).where(ImportBatch.id == batch_id).values(**values))
+
+
+class _Progress:
+    """Forwards progress to the caller (the CLI's bar) and, every 5%, to the batch row."""
+
+    def __init__(self, batch_id: int, forward: Progress | None):
+        self.batch_id = batch_id
+        self.forward = forward
+        self.written = 0
+
+    def __call__(self, fraction: float, stage: str) -> None:
+        if self.forward is not None:
+            self.forward(fraction, stage)
+        percent = min(99, int(fraction * 100))
+        if percent - self.written >= 5:
+            self.written = percent
+            _touch(self.batch_id, progress=percent)

@@ -1,0 +1,633 @@
+"""Validating a whole file in bulk: column by column, then one look-up query per kind of code,
+then the rules that span columns. The result is the staging rows of the good rows and an Issue for
+every problem of every bad row.
+
+Why column by column: most columns repeat few distinct values (dates, codes, lines), so each
+column parses every distinct value once (a dict per column) and 100,000 rows cost little more than
+their distinct values. Look-ups take the distinct codes of a file in one `= ANY(%s)` query per
+kind of code, never a query per row.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+from app.models.ingest import ImportKind
+from app.security.fields import cipher, mask_id_number, mask_mobile, normalise
+from app.services.ingest import parsers
+from app.services.ingest.columns import COLUMNS, KEYS, REPORT_COLUMNS, Column
+from app.services.ingest.readers import FileRefused, Table
+from app.validators import (
+    birthday_from_id_number,
+    validate_credit_code,
+    validate_id_number,
+    validate_mobile,
+    validate_plate,
+    validate_vin,
+)
+
+Progress = Callable[[float, str], None]
+
+REF_LABELS = {
+    "org": "机构代码", "team": "团队代码", "staff": "工号", "dealer": "车商代码", "channel": "渠道代码",
+    "customer_group": "客户群代码", "insurer": "保险公司代码",
+}
+
+
+@dataclass
+class Issue:
+    row: int  # as Excel shows it: the header is row 1
+    column: str  # the Chinese header
+    value: str  # masked when it is an ID number or a mobile
+    reason: str
+
+
+@dataclass
+class Checked:
+    kind: ImportKind
+    table: Table
+    columns: list[Column]  # the kind's columns present in the file
+    values: dict[str, list]  # field -> one value per data row
+    zone: ZoneInfo  # business time: dates that become moments (注销日期) start there
+    issues: dict[int, list[Issue]] = field(default_factory=lambda: defaultdict(list))
+    stage_rows: list[tuple] = field(default_factory=list)  # one per good row, in file order
+
+    @property
+    def total(self) -> int:
+        return len(self.table.rows)
+
+    @property
+    def bad_rows(self) -> list[int]:
+        return sorted(self.issues)
+
+    def fail(self, index: int, column: Column | str, raw, reason: str, masked: str | None = None) -> None:
+        header = column if isinstance(column, str) else column.header
+        if masked is None and isinstance(column, Column):
+            masked = column.masked
+        self.issues[index].append(Issue(self.table.rows[index][0], header, _show(raw, masked), reason))
+
+
+def _show(raw, masked: str | None) -> str:
+    text = "" if raw is None else (raw.isoformat() if hasattr(raw, "isoformat") else str(raw))
+    if masked == "id_number":
+        return mask_id_number(text) or ""
+    if masked == "mobile":
+        return mask_mobile(text) or ""
+    return text
+
+
+def check(kind: ImportKind, table: Table, connection, zone: ZoneInfo, progress: Progress) -> Checked:
+    """Validate every row of `table` as a `kind` file; `connection` is the session's psycopg one."""
+    columns, positions = _map_headers(kind, table.headers)
+    checked = Checked(kind, table, columns, {}, zone)
+    rows = table.rows
+    steps = len(columns) + 3
+    for step, column in enumerate(columns):
+        pos = positions[column.field]
+        raw = [cells[pos] if pos < len(cells) else "" for _row_no, cells in rows]
+        checked.values[column.field] = _parse_column(checked, column, raw, zone)
+        progress((step + 1) / steps, "校验")
+    for column in COLUMNS[kind]:
+        if column.field not in checked.values:
+            checked.values[column.field] = [column.default] * len(rows)
+    lookups = Lookups(connection)
+    _resolve_refs(checked, lookups)
+    progress((len(columns) + 1) / steps, "校验")
+    _check_duplicates(checked)
+    RULES[kind](checked, lookups, zone)
+    progress((len(columns) + 2) / steps, "校验")
+    BUILDERS[kind](checked)
+    progress(1.0, "校验")
+    return checked
+
+
+def _map_headers(kind: ImportKind, headers: list[str]) -> tuple[list[Column], dict[str, int]]:
+    index = {}
+    for pos, header in enumerate(headers):
+        name = header.replace("*", "").strip()  # templates often star the required columns
+        if name and name not in index and name not in REPORT_COLUMNS:
+            index[name] = pos
+    columns, positions, missing = [], {}, []
+    for column in COLUMNS[kind]:
+        pos = next((index[h] for h in (column.header, *column.aliases) if h in index), None)
+        if pos is None:
+            if column.required:
+                missing.append(column.header)
+            continue
+        columns.append(column)
+        positions[column.field] = pos
+    if missing:
+        raise FileRefused(f"缺少必填列:{'、'.join(missing)}。请检查第1行表头(列名)")
+    return columns, positions
+
+
+# ---- parsing, column by column ------------------------------------------------------------------
+
+def _parse_column(checked: Checked, column: Column, raw: list, zone: ZoneInfo) -> list:
+    parse = _parser(column, zone)
+    cache: dict = {}
+    out = []
+    append = out.append
+    for i, value in enumerate(raw):
+        if value == "" or value is None:
+            if column.required:
+                checked.fail(i, column, "", f"{column.header}不能为空")
+            append(column.default)
+            continue
+        try:
+            parsed = cache[value]
+        except KeyError:
+            try:
+                parsed = parse(value)
+            except ValueError as err:
+                parsed = err
+            except TypeError:
+                parsed = ValueError("格式不正确")
+            cache[value] = parsed
+        if isinstance(parsed, ValueError):
+            checked.fail(i, column, value, str(parsed))
+            append(None)
+        else:
+            append(parsed)
+    return out
+
+
+def _parser(column: Column, zone: ZoneInfo) -> Callable:
+    kind = column.type
+    if kind == "text":
+        limit = column.max_length
+
+        def text(value):
+            value = str(value).strip()
+            if limit and len(value) > limit:
+                raise ValueError(f"{column.header}不能超过{limit}个字")
+            return value
+        return text
+    if kind == "choice":
+        choices = column.choices
+        allowed = " / ".join(k for k in choices if not k.isascii()) or " / ".join(choices)
+
+        def choice(value):
+            key = str(value).strip()
+            if key in choices:
+                return choices[key]
+            raise ValueError(f"{column.header}应为 {allowed}")
+        return choice
+    if kind == "ref":
+        if column.ref in ("customer", "vehicle"):
+            return lambda value: normalise(str(value))
+        return lambda value: str(value).strip()
+    return {
+        "date": parsers.parse_date,
+        "datetime": lambda value: parsers.parse_datetime(value, zone),
+        "month": parsers.parse_month,
+        "money": parsers.parse_money,
+        "id_number": lambda value: normalise(str(value)),
+        "mobile": lambda value: validate_mobile(str(value)),
+        "plate": lambda value: validate_plate(str(value)),
+        "vin": lambda value: validate_vin(str(value)),
+    }[kind]
+
+
+# ---- look-ups: one query per kind of code -------------------------------------------------------
+
+class Lookups:
+    """Bulk look-ups on the import's own connection (so they see rows this transaction wrote)."""
+
+    def __init__(self, connection):
+        self.connection = connection
+
+    def _rows(self, sql: str, keys) -> list[tuple]:
+        keys = list(keys)
+        if not keys:
+            return []
+        return self.connection.execute(sql, (keys,)).fetchall()
+
+    def org(self, codes) -> dict:
+        return {r[0]: r[1:] for r in self._rows(
+            "SELECT code, id, level, path FROM org_units WHERE code = ANY(%s) AND active", codes)}
+
+    def team(self, codes) -> dict:
+        return {r[0]: r[1:] for r in self._rows(
+            "SELECT code, id, branch_id FROM teams WHERE code = ANY(%s) AND active", codes)}
+
+    def staff(self, codes) -> dict:
+        return {r[0]: r[1:] for r in self._rows(
+            "SELECT code, id, team_id, org_unit_id, role FROM staff WHERE code = ANY(%s)", codes)}
+
+    def dealer(self, codes) -> dict:
+        return {r[0]: r[1] for r in self._rows("SELECT code, id FROM dealers WHERE code = ANY(%s)", codes)}
+
+    def code_items(self, kind: str, codes) -> dict:
+        codes = list(codes)
+        if not codes:
+            return {}
+        rows = self.connection.execute(
+            "SELECT code, id FROM code_items WHERE kind = %s AND code = ANY(%s) AND active", (kind, codes))
+        return dict(rows.fetchall())
+
+    def customers(self, hashes) -> dict:
+        return {bytes(r[0]): r[1] for r in self._rows(
+            "SELECT id_number_hash, id FROM customers WHERE id_number_hash = ANY(%s)", hashes)}
+
+    def vehicles(self, vins) -> dict:
+        return dict(self._rows("SELECT vin, id FROM vehicles WHERE vin = ANY(%s)", vins))
+
+    def policies(self, numbers) -> dict:
+        return dict(self._rows("SELECT number, id FROM policies WHERE number = ANY(%s)", numbers))
+
+    def claims(self, numbers) -> dict:
+        return dict(self._rows("SELECT number, id FROM claims WHERE number = ANY(%s)", numbers))
+
+
+def _resolve_refs(checked: Checked, lookups: Lookups) -> None:
+    """Replace each reference column's codes by what they name (an id, or a tuple of facts)."""
+    by_ref: dict[str, list[Column]] = defaultdict(list)
+    for column in checked.columns:
+        if column.type == "ref":
+            by_ref[column.ref].append(column)
+    for ref, columns in by_ref.items():
+        wanted = {v for c in columns for v in checked.values[c.field] if v is not None}
+        if ref == "customer":
+            found = _customers_by_id_number(checked, columns, wanted, lookups)
+        elif ref == "vehicle":
+            found = _vehicles_by_vin(checked, columns, wanted, lookups)
+        elif ref in ("channel", "customer_group", "insurer"):
+            found = lookups.code_items(ref, wanted)
+        else:
+            found = getattr(lookups, {"policy": "policies", "claim": "claims"}.get(ref, ref))(wanted)
+        for column in columns:
+            values = checked.values[column.field]
+            for i, value in enumerate(values):
+                if value is None or isinstance(value, _Invalid):
+                    if isinstance(value, _Invalid):
+                        values[i] = None
+                    continue
+                hit = found.get(value)
+                if hit is None:
+                    checked.fail(i, column, value, _missing_reason(column, value))
+                values[i] = hit
+
+
+class _Invalid(str):
+    """A reference value already reported as malformed: not looked up again."""
+
+
+def _missing_reason(column: Column, value) -> str:
+    if column.ref == "customer":
+        return "该证件号码的客户尚未导入,请先导入客户文件"
+    if column.ref == "vehicle":
+        return "该车架号的车辆尚未导入,请先导入车辆文件"
+    if column.ref == "policy":
+        return f"保单号 {value} 不存在,请先导入保单文件"
+    if column.ref == "claim":
+        return f"赔案号 {value} 不存在,请先导入赔案文件"
+    label = REF_LABELS.get(column.ref, column.header)
+    return f"{label} {value} 不存在"
+
+
+def _customers_by_id_number(checked, columns, wanted, lookups) -> dict:
+    """ID numbers of people or credit codes of companies -> customer id, looked up by keyed hash."""
+    valid: dict[str, bytes] = {}
+    digest = cipher().digest
+    for value in wanted:
+        try:
+            valid[value] = digest(_person_or_company(value))
+        except ValueError:
+            continue
+    for column in columns:
+        values = checked.values[column.field]
+        for i, value in enumerate(values):
+            if value is not None and value not in valid:
+                try:
+                    _person_or_company(value)
+                except ValueError as err:
+                    checked.fail(i, column, value, str(err))
+                values[i] = _Invalid(value)
+    by_hash = lookups.customers(set(valid.values()))
+    return {value: by_hash[h] for value, h in valid.items() if h in by_hash}
+
+
+def _person_or_company(value: str) -> str:
+    if len(value) == 18 and not value[:17].isdigit():
+        return validate_credit_code(value)
+    return validate_id_number(value)
+
+
+def _vehicles_by_vin(checked, columns, wanted, lookups) -> dict:
+    valid = set()
+    for value in wanted:
+        try:
+            validate_vin(value)
+            valid.add(value)
+        except ValueError:
+            pass
+    for column in columns:
+        values = checked.values[column.field]
+        for i, value in enumerate(values):
+            if value is not None and value not in valid:
+                try:
+                    validate_vin(value)
+                except ValueError as err:
+                    checked.fail(i, column, value, str(err))
+                values[i] = _Invalid(value)
+    return lookups.vehicles(valid)
+
+
+def _check_duplicates(checked: Checked) -> None:
+    """A business key seen before in the same file: the later row is the bad one."""
+    key_fields = KEYS[checked.kind]
+    key_columns = [next(c for c in checked.columns if c.field == f) for f in key_fields]
+    seen: dict[tuple, int] = {}
+    columns = [checked.values[f] for f in key_fields]
+    for i, key in enumerate(zip(*columns, strict=True)):
+        if any(part is None for part in key):
+            continue
+        first = seen.setdefault(key, i)
+        if first != i:
+            shown = checked.table.rows[i][1]
+            checked.fail(i, key_columns[0], _raw_key(shown, key), f"与第{checked.table.rows[first][0]}行重复:"
+                         f"同一文件中{'、'.join(c.header for c in key_columns)}不能重复")
+
+
+def _raw_key(_cells, key: tuple) -> str:
+    return " / ".join(str(part) for part in key)
+
+
+# ---- rules across columns, and the staging rows -------------------------------------------------
+
+def _good(checked: Checked) -> range:
+    return range(checked.total)
+
+
+def _rules_customers(checked: Checked, lookups: Lookups, zone) -> None:
+    v = checked.values
+    id_col = next(c for c in checked.columns if c.field == "id_number")
+    for i in _good(checked):
+        number, kind = v["id_number"][i], v["kind"][i]
+        if number is None or kind is None:
+            continue
+        try:
+            v["id_number"][i] = validate_credit_code(number) if kind == "company" else validate_id_number(number)
+        except ValueError as err:
+            checked.fail(i, id_col, number, str(err))
+            v["id_number"][i] = None
+            continue
+        if kind == "person":
+            if v["birthday"][i] is None:
+                v["birthday"][i] = birthday_from_id_number(number)
+            if v["gender"][i] is None:
+                v["gender"][i] = "M" if int(number[16]) % 2 else "F"
+
+
+def _build_customers(checked: Checked) -> None:
+    v, c = checked.values, cipher()
+    for i in _good_rows(checked):
+        agent = v["agent"][i]
+        branch = v["branch"][i]
+        number, mobile = v["id_number"][i], v["mobile"][i]
+        checked.stage_rows.append((
+            checked.table.rows[i][0], v["kind"][i], v["name"][i], c.encrypt(mobile), c.digest(mobile),
+            c.encrypt(number), c.digest(number), v["birthday"][i], v["gender"][i], v["customer_group"][i],
+            v["vip_tier"][i], v["address"][i] or None, agent[0] if agent else None, agent[1] if agent else None,
+            agent[2] if agent else (branch[0] if branch else None),
+        ))
+
+
+def _good_rows(checked: Checked):
+    issues = checked.issues
+    return (i for i in range(checked.total) if i not in issues)
+
+
+def _rules_none(checked, lookups, zone) -> None:
+    return None
+
+
+def _build_vehicles(checked: Checked) -> None:
+    v = checked.values
+    for i in _good_rows(checked):
+        checked.stage_rows.append((
+            checked.table.rows[i][0], v["vin"][i], v["plate"][i], v["first_registration_date"][i],
+            v["usage"][i] or None, v["brand"][i] or None, v["model"][i] or None, v["new_car_price"][i], v["owner"][i],
+        ))
+
+
+def _rules_dealers(checked: Checked, lookups, zone) -> None:
+    v = checked.values
+    city_col = next(c for c in checked.columns if c.field == "city")
+    for i in _good(checked):
+        city = v["city"][i]
+        if city is not None and city[1] != "city":
+            checked.fail(i, city_col, _raw(checked, city_col, i), "所属地市代码应为地市级机构的代码")
+
+
+def _raw(checked: Checked, column: Column, i: int) -> str:
+    """The cell as the user wrote it (for reasons reported after the value was resolved)."""
+    headers = checked.table.headers
+    names = (column.header, *column.aliases)
+    pos = next((p for p, h in enumerate(headers) if h.replace("*", "").strip() in names), None)
+    cells = checked.table.rows[i][1]
+    return "" if pos is None or pos >= len(cells) else cells[pos]
+
+
+def _build_dealers(checked: Checked) -> None:
+    v = checked.values
+    for i in _good_rows(checked):
+        branch = v["branch"][i]
+        checked.stage_rows.append((
+            checked.table.rows[i][0], v["code"][i], v["name"][i], v["brand"][i] or None, v["city"][i][0],
+            branch[0] if branch else None, v["address"][i] or None, v["repairs"][i], v["active"][i],
+        ))
+
+
+def _rules_staff(checked: Checked, lookups: Lookups, zone) -> None:
+    v = checked.values
+    col = {c.field: c for c in checked.columns}
+    existing = lookups.staff({code for code in v["code"] if code})
+    for i in _good(checked):
+        role, code = v["role"][i], v["code"][i]
+        if code in existing and existing[code][3] == "admin":
+            checked.fail(i, col["code"], code, "该工号是管理员账号,不能通过导入修改")
+        if role == "resident_manager" and v["dealer"][i] is None and "dealer" not in _failed_fields(checked, i):
+            checked.fail(i, col.get("dealer", col["role"]), "", "驻店经理必须填写驻店车商代码")
+    # Usernames and WeCom accounts are unique across staff: taken by another 工号 is an error here,
+    # not a failed statement that would abort the whole file.
+    for name in ("username", "wecom_userid"):
+        if name not in col:
+            continue
+        wanted = {x for x in v[name] if x}
+        taken = dict(lookups.connection.execute(
+            f"SELECT {name}, code FROM staff WHERE {name} = ANY(%s)", (list(wanted),)).fetchall()) if wanted else {}
+        seen: dict[str, int] = {}
+        for i, value in enumerate(v[name]):
+            if not value:
+                v[name][i] = None
+                continue
+            owner = taken.get(value)
+            if owner is not None and owner != v["code"][i]:
+                checked.fail(i, col[name], value, f"{col[name].header}已被工号 {owner} 使用")
+            first = seen.setdefault(value, i)
+            if first != i:
+                checked.fail(i, col[name], value, f"与第{checked.table.rows[first][0]}行重复:"
+                             f"{col[name].header}不能重复")
+
+
+def _failed_fields(checked: Checked, i: int) -> set[str]:
+    headers = {x.column for x in checked.issues.get(i, [])}
+    return {c.field for c in checked.columns if c.header in headers}
+
+
+def _build_staff(checked: Checked) -> None:
+    v, c = checked.values, cipher()
+    for i in _good_rows(checked):
+        team = v["team"][i]
+        mobile = v["mobile"][i]
+        checked.stage_rows.append((
+            checked.table.rows[i][0], v["code"][i], v["name"][i], v["role"][i], v["org_unit"][i][0],
+            team[0] if team else None, v["dealer"][i], c.encrypt(mobile), c.digest(mobile), v["wecom_userid"][i],
+            v["username"][i], v["active"][i],
+        ))
+
+
+def _rules_policies(checked: Checked, lookups, zone) -> None:
+    v = checked.values
+    col = {c.field: c for c in checked.columns}
+    for i in _good(checked):
+        start, end = v["start_date"][i], v["end_date"][i]
+        if start is not None and end is not None and end < start:
+            checked.fail(i, col["end_date"], end, f"终保日期早于起保日期({start.isoformat()})")
+        cancelled_on = v["cancelled_on"][i]
+        if cancelled_on is not None and v["status"][i] == "valid":
+            checked.fail(i, col["cancelled_on"], cancelled_on, "保单状态为有效时不能填写注销日期")
+        previous = v["previous_policy_number"][i]
+        if not previous:
+            v["previous_policy_number"][i] = None
+        elif previous == v["number"][i]:
+            checked.fail(i, col["previous_policy_number"], previous, "上年保单号不能是本保单号")
+        if v["base_premium"][i] is None:
+            v["base_premium"][i] = v["written_premium"][i]
+
+
+def _build_policies(checked: Checked) -> None:
+    v = checked.values
+    zone = checked.zone
+    rows = checked.table.rows
+    append = checked.stage_rows.append
+    number, line, status, customer, vehicle = v["number"], v["line"], v["status"], v["customer"], v["vehicle"]
+    issued, start, end, written, base = v["issued_on"], v["start_date"], v["end_date"], v["written_premium"], \
+        v["base_premium"]
+    commission, tax, collected, collected_on = v["commission"], v["tax"], v["collected_premium"], v["collected_on"]
+    channel, group, branch, agent, dealer = v["channel"], v["customer_group"], v["branch"], v["agent"], v["dealer"]
+    previous, insurer, cancelled = v["previous_policy_number"], v["previous_insurer"], v["cancelled_on"]
+    for i in _good_rows(checked):
+        a = agent[i]
+        c = cancelled[i]
+        append((
+            rows[i][0], number[i], line[i], status[i], customer[i], vehicle[i], issued[i], start[i], end[i],
+            written[i], base[i], commission[i], tax[i], collected[i], collected_on[i], channel[i], group[i],
+            branch[i][0], a[1] if a else None, a[0] if a else None, dealer[i], previous[i], insurer[i],
+            datetime.combine(c, time(), zone) if c else None,
+        ))
+
+
+def _rules_claims(checked: Checked, lookups: Lookups, zone) -> None:
+    v = checked.values
+    col = {c.field: c for c in checked.columns}
+    for i in _good(checked):
+        reported = v["reported_at"][i]
+        for name in ("registered_at", "closed_at"):
+            moment = v[name][i]
+            if reported is not None and moment is not None and moment < reported:
+                checked.fail(i, col[name], moment.strftime("%Y-%m-%d %H:%M"),
+                             f"{col[name].header}早于报案时间")
+        if v["status"][i] == "closed" and v["closed_at"][i] is None and "closed_at" not in _failed_fields(checked, i):
+            checked.fail(i, col.get("closed_at", col["status"]), "", "已结案的赔案应填写结案时间")
+    # A claim whose policy has not arrived waits in pending_claims, unless it already landed on
+    # another policy: then the file contradicts what we hold.
+    numbers = {n for n in v["policy_number"] if n}
+    known = lookups.policies(numbers)
+    unknown = {v["number"][i] for i in range(checked.total) if v["policy_number"][i] not in known}
+    landed = lookups.claims(unknown)
+    for i in range(checked.total):
+        if v["number"][i] in landed and v["policy_number"][i] not in known:
+            checked.fail(i, col["policy_number"], v["policy_number"][i],
+                         "保单号不存在,而该赔案已关联其他保单,请核对保单号")
+
+
+def _build_claims(checked: Checked) -> None:
+    v = checked.values
+    for i in _good_rows(checked):
+        checked.stage_rows.append((
+            checked.table.rows[i][0], v["number"][i], v["policy_number"][i], v["status"][i], v["reported_at"][i],
+            v["registered_at"][i], v["closed_at"][i], v["cancelled_at"][i], v["first_reserve"][i], v["reserve"][i],
+            v["paid"][i], v["injury"][i], v["repair_dealer"][i], v["audit_reduction"][i],
+            v["subrogation_recovered"][i], v["claim_type"][i], v["description"][i] or None,
+            v["handler"][i][0] if v["handler"][i] else None,
+        ))
+
+
+def _build_complaints(checked: Checked) -> None:
+    v = checked.values
+    for i in _good_rows(checked):
+        checked.stage_rows.append((
+            checked.table.rows[i][0], v["number"][i], v["received_on"][i], v["branch"][i][0], v["customer"][i],
+            v["policy"][i], v["claim"][i], v["valid"][i], v["category"][i] or None, v["summary"][i] or None,
+        ))
+
+
+def _rules_plans(checked: Checked, lookups: Lookups, zone) -> None:
+    v = checked.values
+    col = {c.field: c for c in checked.columns}
+    by_type: dict[str, set] = defaultdict(set)
+    for i in range(checked.total):
+        if v["owner_type"][i] and v["owner_code"][i]:
+            by_type[v["owner_type"][i]].add(v["owner_code"][i])
+    found = {
+        "org": {k: x[0] for k, x in lookups.org(by_type["org"]).items()},
+        "team": {k: x[0] for k, x in lookups.team(by_type["team"]).items()},
+        "agent": {k: x[0] for k, x in lookups.staff(by_type["agent"]).items()},
+        "dealer": lookups.dealer(by_type["dealer"]),
+    }
+    labels = {"org": "机构代码", "team": "团队代码", "agent": "工号", "dealer": "车商代码"}
+    v["owner_id"] = [None] * checked.total
+    for i in range(checked.total):
+        kind, code = v["owner_type"][i], v["owner_code"][i]
+        if kind and code:
+            owner = found[kind].get(code)
+            if owner is None:
+                checked.fail(i, col["owner_code"], code, f"{labels[kind]} {code} 不存在")
+            v["owner_id"][i] = owner
+
+
+def _build_plans(checked: Checked) -> None:
+    v = checked.values
+    slots = ("org", "team", "agent", "dealer")
+    for i in _good_rows(checked):
+        owner = [v["owner_id"][i] if v["owner_type"][i] == s else None for s in slots]
+        checked.stage_rows.append((checked.table.rows[i][0], v["month"][i], v["line"][i], *owner, v["amount"][i]))
+
+
+RULES = {
+    ImportKind.customers: _rules_customers,
+    ImportKind.vehicles: _rules_none,
+    ImportKind.dealers: _rules_dealers,
+    ImportKind.staff: _rules_staff,
+    ImportKind.policies: _rules_policies,
+    ImportKind.claims: _rules_claims,
+    ImportKind.complaints: _rules_none,
+    ImportKind.plans: _rules_plans,
+}
+BUILDERS = {
+    ImportKind.customers: _build_customers,
+    ImportKind.vehicles: _build_vehicles,
+    ImportKind.dealers: _build_dealers,
+    ImportKind.staff: _build_staff,
+    ImportKind.policies: _build_policies,
+    ImportKind.claims: _build_claims,
+    ImportKind.complaints: _build_complaints,
+    ImportKind.plans: _build_plans,
+}
