@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from app.auth.viewer import Viewer
 from app.errors import NotFound
-from app.services.reports import renewal
+from app.services.reports import city, claims, dealer, renewal, team
 from app.services.reports.base import DrillResult, ReportParams, ReportResult
 from app.services.reports.engine import GROUPS, ReportSpec
 from app.services.reports.engine import drill as _drill
 from app.services.reports.engine import run_report as _run
 
-REPORTS: dict[str, ReportSpec] = {spec.key: spec for module in (renewal,) for spec in module.REPORTS}
+REPORTS: dict[str, ReportSpec] = {spec.key: spec for module in (renewal, claims, city, dealer, team) for spec in module.REPORTS}
 
 __all__ = ["GROUPS", "REPORTS", "DrillResult", "ReportParams", "ReportResult", "ReportSpec", "drill", "get_spec",
            "run_report"]

@@ -193,7 +193,7 @@ def run_report(spec: ReportSpec, params: ReportParams, viewer: Viewer) -> Report
                                                             dim.key if dim else None, ctx.opts),
         columns=columns, rows=out_rows, totals=totals,
         definition=definition_text(spec, ctx),
-        chart=spec.chart, alerts=_alerts(spec, ctx, out_rows, totals, dim),
+        chart=spec.chart, alerts=_alerts(spec, ctx, out_rows, totals, dim, {c.key: c.kind for c in columns}),
     )
 
 
@@ -210,7 +210,8 @@ def _show(value, option: Option) -> str:
     return str(value)
 
 
-def _alerts(spec: ReportSpec, ctx: Ctx, rows: list[dict], totals: dict, dim: Dimension | None) -> list[Alert]:
+def _alerts(spec: ReportSpec, ctx: Ctx, rows: list[dict], totals: dict, dim: Dimension | None,
+            kinds: dict[str, str]) -> list[Alert]:
     alerts = []
     for rule in spec.alerts:
         threshold = ctx.opts.get(rule.option)
@@ -224,8 +225,9 @@ def _alerts(spec: ReportSpec, ctx: Ctx, rows: list[dict], totals: dict, dim: Dim
             if (rule.op == "<" and value < threshold) or (rule.op == ">" and value > threshold):
                 where = "合计" if row is totals else f"{dim.label if dim else ''}“{row['label']}”"
                 word = "低于" if rule.op == "<" else "高于"
+                show = _pct if kinds.get(rule.value) == "rate" else str
                 alerts.append(Alert(label=f"{where} {rule.label}", value=value, threshold=threshold,
-                                    message=f"{where}{rule.label}为 {_pct(value)},{word}阈值 {_pct(threshold)}"))
+                                    message=f"{where}{rule.label}为 {show(value)},{word}阈值 {show(threshold)}"))
     return alerts
 
 
