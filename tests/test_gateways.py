@@ -7,11 +7,14 @@ import logging
 import time
 
 import pytest
+import requests
 
 from app.integrations import sms as sms_module
 from app.integrations.base import Channel, OutgoingMessage, PermanentError, TransientError
 from app.integrations.registry import gateway_for, wechat_api, wecom_api
+from tests.fakes.base import Received
 from tests.fakes.plugin import messaging_config
+from tests.fakes.sms import expected_signature
 
 
 def message(channel: str, recipient: str, body: dict, key: str = "k1") -> OutgoingMessage:
@@ -58,20 +61,29 @@ def test_sms_with_a_wrong_secret_key_is_refused_by_the_signature_check(app, live
     assert live_messaging.sms.signature_failures == 1 and live_messaging.sms.delivered == []
 
 
-def test_sms_body_tampered_after_signing_fails_the_signature(live_messaging):
+def test_sms_body_tampered_after_signing_fails_the_signature(app, live_messaging):
     """The fake checks the signature over the exact bytes: a changed body must not pass."""
-    settings = sms_module.SmsSettings.from_config(__import__("flask").current_app.config)
+    settings = sms_module.SmsSettings.from_config(app.config)
     payload = json.dumps({"PhoneNumberSet": ["+8613800138000"]}).encode()
     timestamp = int(time.time())
     auth = sms_module.sign(settings.secret_id, settings.secret_key, live_messaging.sms.base_url.split("//")[1],
                            payload, timestamp)
-    import requests
-
     response = requests.post(live_messaging.sms.base_url + "/", data=payload.replace(b"138", b"139"), timeout=5,
                              headers={"Authorization": auth, "Content-Type": sms_module.CONTENT_TYPE,
                                       "X-TC-Action": "SendSms", "X-TC-Version": "2021-01-11",
                                       "X-TC-Timestamp": str(timestamp), "X-TC-Region": "ap-guangzhou"})
     assert response.json()["Response"]["Error"]["Code"] == "AuthFailure.SignatureFailure"
+
+
+def test_the_fakes_signature_check_reproduces_tencents_published_example():
+    """Ties the fake's verifier (and so every SMS test through it) to Tencent's own worked example
+    of TC3-HMAC-SHA256 (API 3.0 "Signature v3" page: DescribeInstances, timestamp 1551113065)."""
+    body = b'{"Limit": 1, "Filters": [{"Values": ["\\u672a\\u547d\\u540d"], "Name": "instance-name"}]}'
+    request = Received(method="POST", path="/", query={}, body=body, json=None, at=0,
+                       headers={"content-type": "application/json; charset=utf-8",
+                                "host": "cvm.tencentcloudapi.com", "x-tc-timestamp": "1551113065"})
+    assert expected_signature("Gu5t9xGARNpq86cd98joQYCN3EXAMPLE", request, "cvm", ["content-type", "host"]) == (
+        "72e494ea809ad7a8c8f7a4507b9bddcbaa8e581f516e8da2f66e2c5a96525168")
 
 
 @pytest.mark.parametrize("mobile", ["13800138000", "+8613800138000", "86 138 0013 8000"])

@@ -77,16 +77,24 @@ class TokenStore:
             raise TransientError("访问令牌缓存不可用", code="token_cache") from exc
         if raw is None:
             return None
-        entry = json.loads(raw)
-        margin = min(REFRESH_MARGIN_SECONDS, entry["expires_in"] // 4)
-        if time.time() >= entry["expires_at"] - margin:
+        try:
+            entry = json.loads(raw)
+            margin = min(REFRESH_MARGIN_SECONDS, int(entry["expires_in"]) // 4)
+            expires_at, token = float(entry["expires_at"]), entry["token"]
+        except (ValueError, KeyError, TypeError):
+            log.warning("unreadable token entry at %s: fetching a new token", self.key)
             return None
-        return entry["token"]
+        if time.time() >= expires_at - margin:
+            return None
+        return token
 
     def _store(self, token: str, expires_in: int) -> None:
         expires_in = max(int(expires_in), 1)
         entry = {"token": token, "expires_at": time.time() + expires_in, "expires_in": expires_in}
-        self.client.set(self.key, json.dumps(entry), ex=expires_in)
+        try:
+            self.client.set(self.key, json.dumps(entry), ex=expires_in)
+        except redis.RedisError as exc:
+            raise TransientError("访问令牌缓存不可用", code="token_cache") from exc
 
     def call(self, request: Callable[[str], dict]) -> dict:
         """Run `request(token)`; on a token error, refresh once (unless already done) and retry once.

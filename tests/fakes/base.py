@@ -130,7 +130,9 @@ class FakeServer:
 
     def stop(self) -> None:
         self._release.set()
-        self._server.shutdown()
+        if self._thread is not None:  # shutdown() waits for serve_forever, which must be running
+            self._server.shutdown()
+            self._thread = None
         self._server.server_close()
 
     def __enter__(self):
