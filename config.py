@@ -104,6 +104,9 @@ class Config:
     # --- Management reports (issue 6) ---
     # WeCom group-robot webhook key that receives the leaders' morning digest; empty = no digest.
     DIGEST_ROBOT_KEY: str = ""
+    # The admin panel's address as leaders open it (https://ops.example.com), for links in robot
+    # messages; empty = the messages name the page without a link.
+    ADMIN_BASE_URL: str = ""
     extra: dict = field(default_factory=dict)
 
     @classmethod

@@ -9,10 +9,12 @@ def register_commands(app: Flask) -> None:
     from app.commands.demo import demo_cli
     from app.commands.importing import import_command
     from app.commands.jobs import scheduler_command, worker_command
+    from app.commands.kpi import kpi_cli
     from app.commands.staff import staff_cli
 
     app.cli.add_command(demo_cli)
     app.cli.add_command(staff_cli)
     app.cli.add_command(worker_command)
     app.cli.add_command(scheduler_command)
+    app.cli.add_command(kpi_cli)
     app.cli.add_command(import_command)

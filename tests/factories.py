@@ -165,3 +165,38 @@ def customer_token(c: Customer) -> dict:
     from app.auth.tokens import issue_token
 
     return {"Authorization": f"Bearer {issue_token('customer', c.id)}"}
+
+
+def report_book() -> dict:
+    """A small book for the report pages, export, CLI and digest: a company, a city, two branches
+    (长安 B1, 桥西 B2) with a team each, and premium written in March 2026 (one policy in April):
+    长安 ctpl 950.00 + commercial 3000.00 + 4200.50, 桥西 commercial 2800.00. Each policy has one
+    zero-paid claim. Returns the staff by role and the branches, committed."""
+    company = org_unit(OrgLevel.company, name="总公司", code="HQ")
+    city = org_unit(OrgLevel.city, company, name="石家庄")
+    b1 = org_unit(OrgLevel.branch, city, name="长安支公司", code="B1")
+    b2 = org_unit(OrgLevel.branch, city, name="桥西支公司", code="B2")
+    m1, m2 = staff(Role.team_manager, org=b1), staff(Role.team_manager, org=b2)
+    t1, t2 = team(b1, manager=m1), team(b2, manager=m2)
+    a1, a2 = staff(Role.agent, team=t1), staff(Role.agent, team=t2)
+    for agent, line, start, written in (
+            (a1, Line.commercial, date(2026, 3, 2), "3000.00"),
+            (a1, Line.ctpl, date(2026, 3, 2), "950.00"),
+            (a1, Line.commercial, date(2026, 3, 20), "4200.50"),
+            (a2, Line.commercial, date(2026, 3, 5), "2800.00"),
+            (a2, Line.commercial, date(2026, 4, 1), "9999.00")):
+        p = policy(agent=agent, line=line, start=start, written=written, base=str(Decimal(written) * 2))
+        claim(p, paid=Decimal("0"))
+    book = {
+        "admin": staff(Role.admin, org=company),
+        "branch_manager": staff(Role.branch_manager, org=b1),
+        "supervisor": staff(Role.supervisor, org=b1),
+        "team_manager": m1,
+        "claims_handler": staff(Role.claims_handler, org=b1),
+        "agent": a1,
+        "b1": b1,
+        "b2": b2,
+        "company": company,
+    }
+    db.session.commit()
+    return book

@@ -54,6 +54,11 @@ PANEL_DETAIL_PAGES = {
     "/admin/policies/{id}": "policy",
     "/admin/claims/{id}": "claim",
 }
+# Report drill-downs list the policies / claims behind a number (whole period, no row filter).
+PANEL_DRILL_PAGES = {
+    "/admin/reports/policy_premium/drill?column=policies&date_from=2025-06-01&date_to=2026-12-31"
+    "&cutoff=2026-12-31": "policy",
+}
 CUSTOMER_DATA_WORDS = ("customer", "vehicle", "polic", "claim", "renewal", "complaint")
 
 
@@ -223,6 +228,23 @@ def test_panel_pages_show_exactly_the_viewers_scope(client, world, viewer_label)
         assert client.get(template.format(id=10**6)).status_code == 404
 
 
+@pytest.mark.parametrize("viewer_label", sorted(label for label in EXPECTED if label not in
+                                                ("inactive_admin", "a1", "a1b", "a2", "a3", "a4",
+                                                 "resident_d1", "resident_d2")))
+def test_report_drill_pages_show_exactly_the_viewers_scope(client, world, viewer_label):
+    staff = world.staff[viewer_label]
+    _panel_login(client, staff)
+    for path, entity in PANEL_DRILL_PAGES.items():
+        resp = client.get(path)
+        if staff.role == Role.claims_handler:  # no reports for claims handlers
+            assert resp.status_code == 403, path
+            continue
+        assert resp.status_code == 200, path
+        html = resp.get_data(as_text=True)
+        for owner, text in world.labels[entity].items():
+            assert (text in html) == (owner in EXPECTED[viewer_label]), (viewer_label, path, owner)
+
+
 @pytest.mark.parametrize("viewer_label", ["a1", "resident_d1"])
 def test_panel_refuses_roles_without_panel_access(client, world, viewer_label):
     _panel_login(client, world.staff[viewer_label])
@@ -272,7 +294,7 @@ def test_customer_token_cannot_use_staff_endpoints(client, world):
 
 def test_every_customer_data_endpoint_is_in_the_matrix(app):
     """A new endpoint that returns customer data must be added to the tables above."""
-    covered = set(LIST_ENDPOINTS) | set(PANEL_LIST_PAGES) | {
+    covered = set(LIST_ENDPOINTS) | set(PANEL_LIST_PAGES) | {"/admin/reports/<key>/drill"} | {
         t.replace("{id}", "") for t in (*DETAIL_ENDPOINTS, *PANEL_DETAIL_PAGES)}
     # The panel's vehicle list links to customers; it has no vehicle detail page of its own.
     for rule in app.url_map.iter_rules():

@@ -3,19 +3,32 @@ kind, and a last sheet with every report's definition and parameters."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
+import secrets
 import unicodedata
 from collections.abc import Iterable
-from datetime import date
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, BinaryIO
 
 import xlsxwriter
+from flask import current_app
+from sqlalchemy import select
 
+from app.auth.viewer import Viewer
+from app.errors import NotFound
+from app.extensions import db
+from app.models import AuditChannel, OrgLevel, OrgUnit, Role, Staff
+from app.services import audit
 from app.services.reports.base import Column, ReportParams, ReportResult
+from app.timeutil import business_zone
 
 DEFINITIONS_SHEET = "指标口径"
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Excel's own limit on a sheet name, and the characters it refuses in one.
 SHEET_NAME_MAX = 31
 _SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
@@ -70,6 +83,24 @@ def _plain(value: Any) -> str:
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
+
+
+def format_value(value: Any, kind: str, short: bool = False) -> str:
+    """A value as a person reads it, by column kind; `short` writes large money in 万 (for phones)."""
+    if value is None or value == "":
+        return "—" if short else ""
+    if kind not in NUMBER_FORMATS or isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        return _plain(value)
+    number = Decimal(str(value))
+    if kind == "rate":
+        return f"{number * 100:.2f}%"
+    if kind == "count":
+        return f"{number:,.0f}"
+    if kind == "days":
+        return f"{number:.1f}天" if short else f"{number:.1f}"
+    if short and kind == "money" and abs(number) >= 10000:
+        return f"{number / 10000:,.2f}万"
+    return f"{number:,.2f}"
 
 
 def display_width(text: str) -> int:
@@ -127,8 +158,7 @@ def _write_cell(sheet, row: int, col: int, column: Column, value: Any, style) ->
     if column.kind in NUMBER_FORMATS and isinstance(value, int | float | Decimal) and not isinstance(value, bool):
         # Excel stores every number as a double: the conversion happens here and nowhere earlier.
         sheet.write_number(row, col, float(value), style)
-        shown = Decimal(str(value)) * (100 if column.kind == "rate" else 1)
-        return f"{shown:,.0f}" if column.kind == "count" else f"{shown:,.2f}"
+        return format_value(value, column.kind)
     text = _plain(value)
     sheet.write_string(row, col, text, style)
     return text
@@ -173,3 +203,149 @@ def _write_definitions(sheet, results: list[ReportResult], styles: dict) -> None
         sheet.write_string(row, 2, options_text(result.params), styles["wrap"])
         sheet.write_string(row, 3, result.definition or "", styles["wrap"])
     sheet.freeze_panes(1, 0)
+
+
+# ---- running the whole set ---------------------------------------------------------------------
+
+def report_viewer(org_code: str | None = None, channel: AuditChannel = AuditChannel.job) -> Viewer:
+    """The viewer scripts and jobs run reports as: an admin at the company (or at org unit
+    `org_code`), not a real staff member, so nothing it does is attributed to a person."""
+    if org_code is None:
+        unit = db.session.execute(
+            select(OrgUnit).where(OrgUnit.level == OrgLevel.company, OrgUnit.parent_id.is_(None))
+            .order_by(OrgUnit.id).limit(1)).scalar_one_or_none()
+        if unit is None:
+            raise NotFound("尚无总公司机构,无法生成报表")
+    else:
+        unit = db.session.execute(select(OrgUnit).where(OrgUnit.code == org_code)).scalar_one_or_none()
+        if unit is None:
+            raise NotFound(f"机构代码 {org_code} 不存在")
+    # Transient on purpose: never added to the session, so it is never written.
+    system = Staff(name="系统", role=Role.admin, org_unit=unit, org_unit_id=unit.id, active=True)
+    return Viewer(channel=channel, staff=system)
+
+
+def run_report_set(viewer: Viewer, date_from: date, date_to: date, cutoff: date,
+                   keys: Iterable[str] | None = None, progress=None) -> list[ReportResult]:
+    """Every report (or those in `keys`, in registry order) with its default dimension and options."""
+    from app.services.reports import REPORTS, run_report
+
+    wanted = list(REPORTS) if keys is None else list(keys)
+    unknown = [key for key in wanted if key not in REPORTS]
+    if unknown:
+        raise NotFound(f"没有这些报表:{'、'.join(unknown)}")
+    results = []
+    for key in wanted:
+        results.append(run_report(key, ReportParams(date_from, date_to, cutoff), viewer))
+        if progress is not None:
+            progress(results[-1])
+    return results
+
+
+# ---- the monthly pack --------------------------------------------------------------------------
+
+PACK_NAME = re.compile(r"^kpi-pack-(\d{4}-\d{2})-[0-9a-f]{12}\.xlsx$")
+
+
+def pack_dir() -> Path:
+    return Path(current_app.config["VAR_DIR"]) / "reports"
+
+
+@dataclass(frozen=True)
+class Pack:
+    name: str  # file name under pack_dir(), also its download id
+    month: str  # "2026-10"
+    size: int
+    created_at: datetime
+
+    @property
+    def download_name(self) -> str:
+        return f"保运经营报表包_{self.month}.xlsx"
+
+    @property
+    def created_local(self) -> str:
+        return f"{self.created_at.astimezone(business_zone()):%Y-%m-%d %H:%M}"
+
+
+def list_packs() -> list[Pack]:
+    """Stored monthly packs, newest month first."""
+    folder = pack_dir()
+    packs = []
+    if folder.is_dir():
+        for path in folder.iterdir():
+            match = PACK_NAME.match(path.name)
+            if match and path.is_file():
+                stat = path.stat()
+                packs.append(Pack(path.name, match.group(1), stat.st_size,
+                                  datetime.fromtimestamp(stat.st_mtime, UTC)))
+    return sorted(packs, key=lambda p: (p.month, p.created_at), reverse=True)
+
+
+def find_pack(name: str) -> Pack:
+    """The stored pack called `name`; NotFound for anything else (including paths)."""
+    for pack in list_packs():
+        if pack.name == name:
+            return pack
+    raise NotFound("报表包不存在")
+
+
+def month_pack(month: str) -> Pack | None:
+    return next((p for p in list_packs() if p.month == month), None)
+
+
+def store_pack(month: str, results: list[ReportResult], subtitle: str | None = None) -> Pack:
+    """Write the month's pack once: a second call for the same month returns the stored one."""
+    existing = month_pack(month)
+    if existing is not None:
+        return existing
+    folder = pack_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    # A random part: the name is the download id and must not be guessable from the month.
+    name = f"kpi-pack-{month}-{secrets.token_hex(6)}.xlsx"
+    partial = folder / f".{name}.partial"
+    write_workbook(results, str(partial), subtitle=subtitle)
+    # Rename is atomic: the list never shows a half-written file.
+    partial.replace(folder / name)
+    return find_pack(name)
+
+
+# ---- JSON --------------------------------------------------------------------------------------
+
+def _json_value(value: Any) -> Any:
+    """Decimals as strings (exact, unlike a JSON number read as a float), dates as ISO strings."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): _json_value(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_value(v) for v in value]
+    return value
+
+
+def result_json(result: ReportResult) -> dict:
+    return _json_value(dataclasses.asdict(result))
+
+
+def results_json(results: list[ReportResult], scope: OrgUnit | None = None) -> dict:
+    return {
+        "scope": {"code": scope.code, "name": scope.name} if scope is not None else None,
+        "reports": [result_json(r) for r in results],
+    }
+
+
+# ---- the audit trail of downloads --------------------------------------------------------------
+
+def record_export(viewer: Viewer, keys: list[str], params: ReportParams) -> None:
+    """Who took which numbers out of the panel, and for which period."""
+    audit.record(viewer, "export", "report", ",".join(keys)[:64],
+                 {"reports": keys, "date_from": params.date_from.isoformat(),
+                  "date_to": params.date_to.isoformat(), "cutoff": params.cutoff.isoformat()})
+    db.session.commit()
+
+
+def record_pack_download(viewer: Viewer, pack: Pack) -> None:
+    audit.record(viewer, "export", "report_pack", pack.month, {"file": pack.name})
+    db.session.commit()
+

@@ -31,6 +31,7 @@ NAV_ITEMS = [
     ("admin.vehicles", "车辆"),
     ("admin.policies", "保单"),
     ("admin.claims", "赔案"),
+    ("admin.reports", "报表"),
     ("admin.audit_logs", "审计日志"),
 ]
 NAV_ACTIVE = {
