@@ -369,3 +369,32 @@ def test_unknown_channel_or_mode_is_refused(app):
         gateway_for("fax")
     with messaging_config(app, MESSAGING_MODE="carrier-pigeon"), pytest.raises(ValueError):
         gateway_for(Channel.SMS)
+
+
+# --- The fake's contract for the outbox: a send killed mid-flight still reached the provider ---------
+
+def _send_one_sms(settings):
+    from app.integrations.sms import SmsGateway
+
+    SmsGateway(settings).send(sms_message(key="killed-mid-send"))
+
+
+def test_a_worker_killed_mid_send_leaves_a_send_the_provider_received(app, live_messaging):
+    import multiprocessing
+
+    fake = live_messaging.sms
+    fake.stall_next(30)
+    worker = multiprocessing.get_context("spawn").Process(
+        target=_send_one_sms, args=(sms_module.SmsSettings.from_config(app.config),))
+    worker.start()
+    try:
+        assert fake.wait_for_requests(1, timeout=30)
+    finally:
+        worker.kill()
+        worker.join(timeout=10)
+    fake.release_stalls()
+    deadline = time.monotonic() + 5
+    while not fake.delivered and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert fake.accepted_by_context == {"killed-mid-send": 1}
+    assert fake.accepted_count == 1

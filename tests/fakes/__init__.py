@@ -10,7 +10,14 @@ Common surface (tests/fakes/base.py): `.base_url`, `.requests` (every non-token 
 on arrival: method, path, query, headers, body, json, then the answer's status), `.delivered`
 (accepted sends), `.token_fetches` (tokens issued; each new token invalidates the previous one),
 `.fail_next(times, status=500 | errcode=43101 | stall=seconds)`, `.stall_next(seconds)`,
-`.wait_for_requests(n)`, `.expire_token()`, `.reset()`, `.stop()`.
+`.release_stalls()`, `.wait_for_requests(n)`, `.expire_token()`, `.reset()`, `.stop()`.
+A stalled send is recorded on arrival and, once released, answered and counted as delivered even
+if its client is gone (a worker killed mid-send): the provider got it, so the SMS went out.
+
+For long runs: `fake.keep_requests = False` stops keeping each request; the counters
+`.received_count`, `.accepted_count` and (SMS) `.accepted_by_context` (a Counter keyed by
+SessionContext, where Baoyun puts the outbox dedupe key) still count. The fakes answer about
+700 SendSms a second on this 2-core machine (Python's http.server is the limit).
 
 In pytest use the fixtures of tests/fakes/plugin.py (`fake_sms`, `fake_wechat`, `fake_wecom`,
 `live_messaging`). Outside pytest (benchmarks):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -43,6 +44,10 @@ class Script:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive: a requests.Session reuses its connection
+    # One write per answer (handle_one_request flushes after each request), and no Nagle delay:
+    # headers and body as two small writes cost ~40 ms each under delayed ACK.
+    wbufsize = 64 * 1024
+    disable_nagle_algorithm = True
 
     def log_message(self, format, *args):  # noqa: A002 - the fakes stay quiet in test output
         pass
@@ -73,20 +78,23 @@ class _Handler(BaseHTTPRequestHandler):
         )
         status, answer = fake._dispatch(received)
         payload = json.dumps({k: v for k, v in answer.items() if k != "_ok"}, ensure_ascii=False).encode()
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client gave up (timeout) while the fake stalled
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
 
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False  # a stalled handler must not hold up stop()
     allow_reuse_address = True
+    request_queue_size = 128  # many workers connecting at once
+
+    def handle_error(self, request, client_address):
+        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            return  # the client gave up (timeout, killed worker) while the fake stalled
+        super().handle_error(request, client_address)
 
 
 class FakeServer:
@@ -113,6 +121,8 @@ class FakeServer:
         self._thread: threading.Thread | None = None
         self.token_delay = 0.0
         self.token_expires_in = 7200
+        # A long benchmark can stop keeping each request and rely on the counters alone.
+        self.keep_requests = True
         self.reset()
 
     # --- lifecycle ---------------------------------------------------------------------------
@@ -149,6 +159,8 @@ class FakeServer:
             self._release.set()
             self._release = threading.Event()
             self.requests: list[Received] = []
+            self.received_count = 0  # non-token requests, kept or not
+            self.accepted_count = 0  # sends the provider accepted
             self.token_requests: list[Received] = []
             self.token_fetches = 0
             self.tokens: list[str] = []
@@ -162,13 +174,20 @@ class FakeServer:
             self._scripts.extend(Script(status, errcode, stall, path, dict(extra)) for _ in range(times))
 
     def stall_next(self, seconds: float, times: int = 1, path: str | None = None) -> None:
-        """The next `times` sends wait `seconds` before answering normally (reset() releases them)."""
+        """The next `times` sends wait `seconds` before answering normally (release_stalls() or
+        reset() lets them go at once)."""
         self.fail_next(times, stall=seconds, path=path)
+
+    def release_stalls(self) -> None:
+        """Let every stalled request answer now, keeping what was recorded."""
+        with self._lock:
+            self._release.set()
+            self._release = threading.Event()
 
     def wait_for_requests(self, count: int, timeout: float = 5.0) -> bool:
         """Block until at least `count` non-token requests arrived; False on timeout."""
         with self._arrived:
-            return self._arrived.wait_for(lambda: len(self.requests) >= count, timeout)
+            return self._arrived.wait_for(lambda: self.received_count >= count, timeout)
 
     @property
     def delivered(self) -> list[Received]:
@@ -212,7 +231,12 @@ class FakeServer:
     def _dispatch(self, received: Received) -> tuple[int, dict]:
         is_token = received.path in self.token_paths
         with self._lock:
-            (self.token_requests if is_token else self.requests).append(received)
+            if is_token:
+                self.token_requests.append(received)
+            else:
+                self.received_count += 1
+                if self.keep_requests:
+                    self.requests.append(received)
             self._arrived.notify_all()
             script = self._take_script(received.path)
             release = self._release
@@ -230,6 +254,9 @@ class FakeServer:
                 status, answer = handler(received, script)
         with self._lock:
             received.status, received.answer = status, answer
+            if received.ok and received.path in self.send_paths:
+                self.accepted_count += 1
+                self._on_accepted(received)
         return status, answer
 
     def _take_script(self, path: str) -> Script | None:
@@ -250,3 +277,6 @@ class FakeServer:
 
     def _reset_provider(self) -> None:
         """Reset provider-specific state (called under the lock)."""
+
+    def _on_accepted(self, received: Received) -> None:
+        """Count an accepted send (called under the lock)."""

@@ -74,6 +74,7 @@ def _fresh(server):
     server.reset()
     server.token_delay = 0.0
     server.token_expires_in = 7200
+    server.keep_requests = True
     return server
 
 

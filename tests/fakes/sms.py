@@ -7,6 +7,7 @@ import hmac
 import re
 import time
 import uuid
+from collections import Counter
 from datetime import UTC, datetime
 
 from tests.fakes.base import FakeServer, Received
@@ -76,6 +77,12 @@ class FakeSms(FakeServer):
     def _reset_provider(self) -> None:
         self.blacklist: set[str] = set()
         self.signature_failures = 0
+        # SessionContext (Baoyun puts the outbox dedupe key there) -> accepted sends; kept even
+        # when keep_requests is off, so a benchmark can check "none twice, none lost".
+        self.accepted_by_context: Counter[str] = Counter()
+
+    def _on_accepted(self, received: Received) -> None:
+        self.accepted_by_context[(received.json or {}).get("SessionContext", "")] += 1
 
     @property
     def sent(self) -> list[dict]:
