@@ -200,3 +200,34 @@ def report_book() -> dict:
     }
     db.session.commit()
     return book
+
+
+def claim_reserve(claim: Claim, at: datetime, amount: str):
+    from app.models import ClaimReserve
+
+    r = ClaimReserve(claim_id=claim.id, at=at, amount=Decimal(amount))
+    db.session.add(r)
+    db.session.flush()
+    return r
+
+
+def plan(month: date, line: Line, amount: str, *, agent: Staff | None = None, team: Team | None = None,
+         org: OrgUnit | None = None, dealer: Dealer | None = None):
+    from app.models import Plan
+
+    p = Plan(month=month, line=line, amount=Decimal(amount), agent_id=agent.id if agent else None,
+             team_id=team.id if team else None, org_unit_id=org.id if org else None,
+             dealer_id=dealer.id if dealer else None)
+    db.session.add(p)
+    db.session.flush()
+    return p
+
+
+def complaint(branch: OrgUnit, received_on: date, valid: bool = True, **kw):
+    from app.models import Complaint
+
+    n = _n()
+    c = Complaint(number=f"TS{n:08d}", branch_id=branch.id, received_on=received_on, valid=valid, **kw)
+    db.session.add(c)
+    db.session.flush()
+    return c

@@ -159,6 +159,26 @@ def test_43101_is_permanent(live_messaging):
     assert err.value.permanent
 
 
+def test_a_one_time_subscription_allows_one_message(live_messaging):
+    fake = live_messaging.wechat
+    fake.require_subscription = True
+    fake.subscribe("oUser0000000000001", "tmpl-renewal", times=1)
+    gateway = gateway_for(Channel.WECHAT_SUBSCRIBE)
+    gateway.send(subscribe_message())
+    with pytest.raises(PermanentError) as err:
+        gateway.send(subscribe_message())
+    assert err.value.code == "43101"
+    assert len(fake.delivered) == 1
+
+
+def test_a_subscribe_field_over_its_length_is_a_permanent_template_error(live_messaging):
+    too_long = message(Channel.WECHAT_SUBSCRIBE, "oUser0000000000001",
+                       {"template_id": "tmpl-renewal", "data": {"thing1": "续" * 21}})
+    with pytest.raises(PermanentError) as err:
+        gateway_for(Channel.WECHAT_SUBSCRIBE).send(too_long)
+    assert err.value.code == "47003"
+
+
 @pytest.mark.parametrize("errcode", [47003, 40003, 40037])
 def test_template_and_openid_errors_are_permanent(live_messaging, errcode):
     live_messaging.wechat.fail_next(errcode=errcode)
@@ -292,6 +312,18 @@ def test_robot_errors_are_classified(live_messaging, script, error, code):
         gateway_for(Channel.WECOM_ROBOT).send(
             message(Channel.WECOM_ROBOT, "robot-key-1", {"msgtype": "text", "content": "早报"}))
     assert err.value.code == code and type(err.value) is error
+
+
+def test_robot_over_20_messages_a_minute_is_transient(live_messaging):
+    live_messaging.wecom.robot_rate_limit = 20
+    gateway = gateway_for(Channel.WECOM_ROBOT)
+    early = message(Channel.WECOM_ROBOT, "robot-key-1", {"msgtype": "text", "content": "早报"})
+    for _ in range(20):
+        gateway.send(early)
+    with pytest.raises(TransientError) as err:
+        gateway.send(early)
+    assert err.value.code == "45009"
+    gateway.send(message(Channel.WECOM_ROBOT, "robot-key-2", {"msgtype": "text", "content": "早报"}))
 
 
 def test_robot_with_an_invalid_key_is_permanent(live_messaging):

@@ -21,7 +21,8 @@ class FakeWeCom(FakeServer):
       `unknown_users` come back in `invaliduser`, all unknown = 81013.
     - GET /cgi-bin/auth/getuserinfo: codes added by `add_oauth_code(code, userid)`; else 40029.
     - POST /cgi-bin/webhook/send?key=...: keys in `invalid_robot_keys` get 93000; text over 2048
-      bytes or markdown over 4096 bytes get 40058. No token involved.
+      bytes or markdown over 4096 bytes get 40058. No token involved. With
+      `robot_rate_limit = 20`, a robot's 21st message within a minute gets 45009 (off by default).
     """
 
     token_paths = ("/cgi-bin/gettoken",)
@@ -37,6 +38,8 @@ class FakeWeCom(FakeServer):
     def _reset_provider(self) -> None:
         self.unknown_users: set[str] = set()
         self.invalid_robot_keys: set[str] = set()
+        self.robot_rate_limit: int | None = None
+        self.robot_sends: dict[str, list[float]] = {}
         self.oauth_codes: dict[str, str] = {}
         self.msg_seq = 0
 
@@ -106,6 +109,11 @@ class FakeWeCom(FakeServer):
         problem = _content_problem(req.json or {})
         if problem:
             return 200, problem
+        with self._lock:
+            recent = [t for t in self.robot_sends.get(key, []) if t > req.at - 60]
+            if self.robot_rate_limit is not None and len(recent) >= self.robot_rate_limit:
+                return 200, {"errcode": 45009, "errmsg": "api freq out of limit"}
+            self.robot_sends[key] = [*recent, req.at]
         return 200, {"errcode": 0, "errmsg": "ok", "_ok": True}
 
 
