@@ -52,7 +52,7 @@ def test_json_is_the_engines_results(app, book):
         assert [c["key"] for c in printed["columns"]] == [c.key for c in engine.columns]
         assert printed["rows"] == [{k: as_json(v) for k, v in row.items()} for row in engine.rows], engine.key
         assert printed["totals"] == {k: as_json(v) for k, v in (engine.totals or {}).items()}
-        assert printed["params"]["date_from"] == "2026-03-01" and printed["params"]["cutoff"] == "2026-04-10"
+        assert printed["params"]["from"] == "2026-03-01" and printed["params"]["cutoff"] == "2026-04-10"
         assert printed["definition"] == engine.definition
     premium = next(r for r in out["reports"] if r["key"] == "policy_premium")
     # Money as an exact string: 950.00 + 3000.00 + 4200.50 + 2800.00 (April's policy is outside).

@@ -15,14 +15,14 @@ import openpyxl
 import pytest
 
 from app.extensions import db as _db
-from app.models import AuditLog
+from app.models import AuditLog, Role
 from app.services import report_export, reports
 from app.services.report_export import DEFINITIONS_SHEET, HEADER_ROW
 from app.services.reports.base import ReportParams
 from tests import factories as f
 from tests.fakes.plugin import messaging_config
 
-PERIOD = {"date_from": "2026-03-01", "date_to": "2026-03-31", "cutoff": "2026-04-10"}
+PERIOD = {"from": "2026-03-01", "to": "2026-03-31", "cutoff": "2026-04-10"}
 DRILL_LINK = re.compile(r'<a class="drill" href="([^"]+)">([^<]+)</a>')
 CHART_DATA = re.compile(r'<script type="application/json" id="report-chart-data">(.*?)</script>', re.S)
 
@@ -56,9 +56,9 @@ def engine_result(key, staff, **params):
 
 def test_catalogue_lists_every_report_by_group(client, book):
     login(client, book.staff["admin"])
-    page = client.get("/admin/reports")
-    assert page.status_code == 200
-    text = page.get_data(as_text=True)
+    resp = client.get("/admin/reports")
+    assert resp.status_code == 200
+    text = resp.get_data(as_text=True)
     for spec in reports.REPORTS.values():
         assert f'href="/admin/reports/{spec.key}"' in text and spec.title in text
     for group in {spec.group for spec in reports.REPORTS.values()}:
@@ -69,9 +69,9 @@ def test_catalogue_lists_every_report_by_group(client, book):
 def test_every_report_page_renders(client, book):
     login(client, book.staff["admin"])
     for key in reports.REPORTS:
-        page = client.get(f"/admin/reports/{key}", query_string=PERIOD)
-        assert page.status_code == 200, key
-        assert "指标口径" in page.get_data(as_text=True)
+        resp = client.get(f"/admin/reports/{key}", query_string=PERIOD)
+        assert resp.status_code == 200, key
+        assert "指标口径" in resp.get_data(as_text=True)
 
 
 def test_report_page_draws_the_engines_numbers_and_links_them(client, book):
@@ -121,12 +121,24 @@ def test_drill_list_masks_customer_names(client, book):
         assert name[0] + "*" in body
 
 
+def test_claim_drill_shows_business_time_and_links_each_claim(client, book):
+    login(client, book.staff["admin"])
+    query = {**PERIOD, "column": "open_count"}
+    body = client.get("/admin/reports/outstanding/drill", query_string=query).get_data(as_text=True)
+    assert "共 5 条" in body
+    # Reported at 02:00 UTC = 10:00 in Asia/Shanghai; registered five hours later.
+    assert "2026-03-01 10:00" in body and "2026-03-01 15:00" in body
+    claim_links = re.findall(r'href="/admin/claims/(\d+)"', body)
+    assert len(claim_links) == 5
+    assert client.get(f"/admin/claims/{claim_links[0]}").status_code == 200
+
+
 @pytest.mark.parametrize(("query", "message"), [
-    ({"date_from": "2026-13-01"}, "开始日期格式应为 YYYY-MM-DD"),
-    ({"date_from": "2026-03-31", "date_to": "2026-03-01"}, "开始日期不能晚于结束日期"),
-    ({"date_from": "2026-03-01", "date_to": "2026-03-31", "cutoff": "2026-02-01"}, "截止日期不能早于开始日期"),
-    ({"dimension": "planet"}, "该报表不支持此维度"),
-    ({"target_rate": "abc"}, "的取值无效"),
+    ({"from": "2026-13-01"}, "开始日期:日期格式应为 YYYY-MM-DD"),
+    ({"from": "2026-03-31", "to": "2026-03-01"}, "结束日期不能早于开始日期"),
+    ({"from": "2026-03-01", "to": "2026-03-31", "cutoff": "2026-02-01"}, "截止日期不能早于开始日期"),
+    ({"dimension": "planet"}, "维度应为:"),
+    ({"target_rate": "abc"}, "应为数字"),
 ])
 def test_bad_filters_are_refused_in_chinese(client, book, query, message):
     login(client, book.staff["admin"])
@@ -205,8 +217,8 @@ def test_packs_list_and_download(client, book, var_dir):
     pack = report_export.store_pack("2026-03", [engine_result("policy_premium", book.staff["admin"])])
     assert (var_dir / "reports" / pack.name).is_file()
     login(client, book.staff["admin"])
-    page = client.get("/admin/reports/packs").get_data(as_text=True)
-    assert "2026-03" in page and f"/admin/reports/packs/{pack.name}" in page
+    listing = client.get("/admin/reports/packs").get_data(as_text=True)
+    assert "2026-03" in listing and f"/admin/reports/packs/{pack.name}" in listing
     resp = client.get(f"/admin/reports/packs/{pack.name}")
     assert resp.status_code == 200
     assert "attachment" in resp.headers["Content-Disposition"]
@@ -215,3 +227,45 @@ def test_packs_list_and_download(client, book, var_dir):
     assert client.get("/admin/reports/packs/kpi-pack-2026-03-000000000000.xlsx").status_code == 404
     login(client, book.staff["team_manager"])
     assert client.get(f"/admin/reports/packs/{pack.name}").status_code == 403
+
+
+# ---- in a real browser (skipped without Chromium; CI installs it) --------------------------------
+
+from tests.test_admin_browser import (  # noqa: E402  (the browser fixtures, shared with the panel's test)
+    CHROMIUM,
+    PASSWORD,
+    _screenshot,
+    _sign_in,
+    browser,  # noqa: F401
+    live_url,  # noqa: F401
+    page,  # noqa: F401
+)
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="安装 Chromium: apt-get install -y chromium chromium-driver")
+def test_chart_draws_and_a_number_opens_its_list(page, live_url, book):  # noqa: F811
+    f.staff(Role.admin, org=book.staff["company"], username="admin", password=PASSWORD)
+    _db.session.commit()
+    page.goto(f"{live_url}/admin/reports")
+    _sign_in(page, live_url, PASSWORD)
+    page.click("text=保单保费统计")
+    page.fill("input[name=from]", "2026-03-01")
+    page.fill("input[name=to]", "2026-03-31")
+    page.click("button:has-text('查询')")
+    # ECharts ran under the panel's CSP and painted its canvas.
+    canvas = page.wait_for_selector("#report-chart[data-drawn='1'] canvas")
+    box = canvas.bounding_box()
+    assert box["width"] > 300 and box["height"] > 200
+    painted = page.evaluate("""() => {
+        const c = document.querySelector('#report-chart canvas');
+        const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let inked = 0;
+        for (let i = 3; i < data.length; i += 4) { if (data[i] > 0) inked++; }
+        return inked;
+    }""")
+    assert painted > 1000
+    _screenshot(page, "report-policy-premium")
+    page.click("tr.totals a.drill[href$='column=policies']")
+    assert page.inner_text(".drill-total") == "4"
+    _screenshot(page, "report-drill")

@@ -56,8 +56,14 @@ PANEL_DETAIL_PAGES = {
 }
 # Report drill-downs list the policies / claims behind a number (whole period, no row filter).
 PANEL_DRILL_PAGES = {
-    "/admin/reports/policy_premium/drill?column=policies&date_from=2025-06-01&date_to=2026-12-31"
+    "/admin/reports/policy_premium/drill?column=policies&from=2025-06-01&to=2026-12-31"
     "&cutoff=2026-12-31": "policy",
+    "/admin/reports/outstanding/drill?column=open_count&from=2026-01-01&to=2026-12-31&cutoff=2026-12-31": "claim",
+}
+# The same through the JSON API (bearer token; JSON rows with policy / claim numbers).
+API_DRILL_ENDPOINTS = {
+    "/api/admin/reports/policy_premium/drill?column=policies&from=2025-06-01&to=2026-12-31&page_size=500": "policy",
+    "/api/admin/reports/loss_ratio/drill?column=claims&from=2025-06-01&to=2026-12-31&page_size=500": "claim",
 }
 CUSTOMER_DATA_WORDS = ("customer", "vehicle", "polic", "claim", "renewal", "complaint")
 
@@ -245,6 +251,20 @@ def test_report_drill_pages_show_exactly_the_viewers_scope(client, world, viewer
             assert (text in html) == (owner in EXPECTED[viewer_label]), (viewer_label, path, owner)
 
 
+@pytest.mark.parametrize("viewer_label", sorted(set(EXPECTED) - {"inactive_admin"}))
+def test_report_drill_api_shows_exactly_the_viewers_scope(client, world, viewer_label):
+    from app.api.admin.reports_api import REPORT_ROLES
+
+    staff = world.staff[viewer_label]
+    for path, entity in API_DRILL_ENDPOINTS.items():
+        resp = client.get(path, headers=f.staff_token(staff))
+        if staff.role not in REPORT_ROLES:
+            assert resp.status_code == 403, (viewer_label, path)
+            continue
+        numbers = {row["number"] for row in resp.get_json()["rows"]}
+        assert numbers == {world.labels[entity][a] for a in EXPECTED[viewer_label]}, (viewer_label, path)
+
+
 @pytest.mark.parametrize("viewer_label", ["a1", "resident_d1"])
 def test_panel_refuses_roles_without_panel_access(client, world, viewer_label):
     _panel_login(client, world.staff[viewer_label])
@@ -294,7 +314,7 @@ def test_customer_token_cannot_use_staff_endpoints(client, world):
 
 def test_every_customer_data_endpoint_is_in_the_matrix(app):
     """A new endpoint that returns customer data must be added to the tables above."""
-    covered = set(LIST_ENDPOINTS) | set(PANEL_LIST_PAGES) | {"/admin/reports/<key>/drill"} | {
+    covered = set(LIST_ENDPOINTS) | set(PANEL_LIST_PAGES) | {"/admin/reports/<key>/drill", "/api/admin/reports/<key>/drill"} | {
         t.replace("{id}", "") for t in (*DETAIL_ENDPOINTS, *PANEL_DETAIL_PAGES)}
     # The panel's vehicle list links to customers; it has no vehicle detail page of its own.
     for rule in app.url_map.iter_rules():

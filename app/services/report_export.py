@@ -3,7 +3,6 @@ kind, and a last sheet with every report's definition and parameters."""
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import re
 import secrets
@@ -25,6 +24,7 @@ from app.extensions import db
 from app.models import AuditChannel, OrgLevel, OrgUnit, Role, Staff
 from app.services import audit
 from app.services.reports.base import Column, ReportParams, ReportResult
+from app.services.reports.output import result_dict
 from app.timeutil import business_zone
 
 DEFINITIONS_SHEET = "指标口径"
@@ -80,6 +80,11 @@ def options_text(params: ReportParams) -> str:
 def _plain(value: Any) -> str:
     if isinstance(value, list | tuple):
         return ",".join(_plain(v) for v in value)
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, datetime):
+        # Stored in UTC; people read business time.
+        return f"{value.astimezone(business_zone()):%Y-%m-%d %H:%M}"
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
@@ -309,29 +314,13 @@ def store_pack(month: str, results: list[ReportResult], subtitle: str | None = N
     return find_pack(name)
 
 
-# ---- JSON --------------------------------------------------------------------------------------
-
-def _json_value(value: Any) -> Any:
-    """Decimals as strings (exact, unlike a JSON number read as a float), dates as ISO strings."""
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {str(k): _json_value(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_value(v) for v in value]
-    return value
-
-
-def result_json(result: ReportResult) -> dict:
-    return _json_value(dataclasses.asdict(result))
-
+# ---- JSON ----------------------------------------------------------------------------------------
 
 def results_json(results: list[ReportResult], scope: OrgUnit | None = None) -> dict:
+    """The set in the JSON API's shape (Decimals as exact strings, dates ISO), without drill links."""
     return {
         "scope": {"code": scope.code, "name": scope.name} if scope is not None else None,
-        "reports": [result_json(r) for r in results],
+        "reports": [result_dict(r) for r in results],
     }
 
 

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from flask import render_template, request, send_file, url_for
 from marshmallow import ValidationError, fields, validates_schema
 
-from app.api.admin.panel import NAV_ACTIVE, _first_message, bp, current_page, load_args
+from app.api.admin.panel import NAV_ACTIVE, _first_message, bp, load_args
 from app.auth.viewer import current_viewer
 from app.errors import DomainError, Forbidden
 from app.models import Role
@@ -18,6 +18,7 @@ from app.schemas.admin import _Args
 from app.services import report_export, reports
 from app.services.reports.base import Column, ReportParams, ReportResult
 from app.services.reports.common import DIMENSIONS
+from app.services.reports.params import load_params
 from app.timeutil import business_today
 
 # Every report page lights up the sidebar's 报表 entry.
@@ -25,9 +26,10 @@ NAV_ACTIVE.update({endpoint: "admin.reports" for endpoint in (
     "admin.report", "admin.report_drill", "admin.report_export", "admin.report_export_all",
     "admin.report_packs", "admin.report_pack_download")})
 
+# A drill list's number opens the row's own page (complaints have none in the panel).
+DETAIL_PAGES = {"policies": ("admin.policy_detail", "policy_id"), "claims": ("admin.claim_detail", "claim_id")}
 REPORT_ROLES = (Role.admin, Role.branch_manager, Role.supervisor, Role.team_manager)
 PACK_ROLES = (Role.admin, Role.branch_manager)
-DRILL_PAGE_SIZE = 50
 
 
 def _require(roles) -> None:
@@ -41,62 +43,67 @@ def _default_period() -> tuple[date, date]:
     return yesterday.replace(day=1), yesterday
 
 
-class ReportArgs(_Args):
-    date_from = fields.Date(load_default=None, data_key="date_from",
-                            error_messages={"invalid": "开始日期格式应为 YYYY-MM-DD"})
-    date_to = fields.Date(load_default=None, error_messages={"invalid": "结束日期格式应为 YYYY-MM-DD"})
+# The engine's own query-string schema names the period "from" / "to", as the JSON API does.
+FIELD_LABELS = {"from": "开始日期", "to": "结束日期", "cutoff": "截止日期"}
+
+
+class PeriodArgs(_Args):
+    """The whole set's period (each report's own options keep their defaults)."""
+
+    date_from = fields.Date(data_key="from", load_default=None, error_messages={"invalid": "开始日期格式应为 YYYY-MM-DD"})
+    date_to = fields.Date(data_key="to", load_default=None, error_messages={"invalid": "结束日期格式应为 YYYY-MM-DD"})
     cutoff = fields.Date(load_default=None, error_messages={"invalid": "截止日期格式应为 YYYY-MM-DD"})
-    dimension = fields.String(load_default=None)
 
     @validates_schema
-    def _period(self, data, **kwargs):
-        start, end, cut = data.get("date_from"), data.get("date_to"), data.get("cutoff")
-        if start and end and start > end:
-            raise ValidationError("开始日期不能晚于结束日期", "date_from")
-        if start and cut and cut < start:
-            raise ValidationError("截止日期不能早于开始日期", "cutoff")
-        if start and end and (end - start).days > 3 * 366:
-            raise ValidationError("统计期间不能超过三年", "date_to")
+    def _order(self, data, **kwargs):
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            raise ValidationError("开始日期不能晚于结束日期", "from")
 
 
-class DrillArgs(ReportArgs):
-    column = fields.String(required=True, error_messages={"required": "缺少要查看的指标"})
-
-
-def _params(args: dict, spec=None) -> ReportParams:
+def _with_default_period(args) -> dict:
+    """The query string with the default period where none is given (the engine requires one)."""
     start, end = _default_period()
-    date_from = args["date_from"] or start
-    date_to = args["date_to"] or max(end, date_from)
-    cutoff = args["cutoff"] or date_to
-    options = {}
-    if spec is not None:
-        options = {o.key: request.args[o.key] for o in spec.options if request.args.get(o.key) not in (None, "")}
-    return ReportParams(date_from, date_to, cutoff, args["dimension"] or None, options)
+    given = args.to_dict()
+    given.setdefault("from", start.isoformat())
+    given.setdefault("to", end.isoformat())
+    return given
+
+
+def _check_cutoff(params: ReportParams) -> ReportParams:
+    if params.cutoff < params.date_from:
+        raise DomainError("截止日期不能早于开始日期", "validation_error",
+                          {"cutoff": ["截止日期不能早于开始日期"]}, status=422)
+    return params
 
 
 def _engine(call, *args, **kwargs):
-    """An engine refusal (bad option, dimension) shown with its own first message."""
+    """The engine's refusals (bad date, option, dimension) shown with their first message, named
+    by the field it is about."""
     try:
         return call(*args, **kwargs)
     except DomainError as err:
         if err.errors:
-            err.message = _first_message(err.errors)
+            field, messages = next(iter(err.errors.items()))
+            message = _first_message(messages)
+            label = FIELD_LABELS.get(field)
+            err.message = f"{label}:{message}" if label and not message.startswith(label) else message
         raise
 
 
-def _report_request(key: str, schema: ReportArgs):
-    """The report (404 when there is none), the validated arguments and the parameters they make."""
+def _report_request(key: str, drill: bool = False):
+    """The report (404 when there is none), its parameters and, for a drill, the number's column,
+    row and page."""
     _require(REPORT_ROLES)
     spec = reports.REPORTS.get(key)
     if spec is None:
         raise DomainError("报表不存在", "not_found", status=404)
-    args = load_args(schema)
-    return spec, args, _params(args, spec)
+    params, extra = _engine(load_params, spec, _with_default_period(request.args), drill=drill)
+    return spec, _check_cutoff(params), extra
 
 
 def _query(params: ReportParams, **extra) -> dict:
     """The query string that reproduces `params` (plus `extra`), for links from one page to another."""
-    query = {"date_from": params.date_from.isoformat(), "date_to": params.date_to.isoformat(),
+    query = {"from": params.date_from.isoformat(), "to": params.date_to.isoformat(),
              "cutoff": params.cutoff.isoformat()}
     if params.dimension:
         query["dimension"] = params.dimension
@@ -171,13 +178,13 @@ def reports_catalogue():
     for spec in reports.REPORTS.values():
         groups.setdefault(reports.GROUPS.get(spec.group, spec.group), []).append((spec.key, spec.title))
     return render_template("admin/reports.html", groups=list(groups.items()),
-                           args={"date_from": start, "date_to": end, "cutoff": end},
+                           period={"from": start, "to": end, "cutoff": end},
                            can_see_packs=current_viewer().role in PACK_ROLES)
 
 
 @bp.get("/reports/<key>")
 def report(key: str):
-    spec, _, params = _report_request(key, ReportArgs())
+    spec, params, _ = _report_request(key)
     result = _engine(reports.run_report, key, params, current_viewer())
     catalogue = spec.catalogue()
     options = [{**o, "value": result.params.options.get(o["key"], o["default"])} for o in catalogue["options"]]
@@ -193,15 +200,13 @@ def report(key: str):
 
 @bp.get("/reports/<key>/drill")
 def report_drill(key: str):
-    spec, args, params = _report_request(key, DrillArgs())
-    option_keys = {o.key for o in spec.options}
-    # page_size is the panel-wide paging argument; the drill page keeps its own size.
-    reserved = set(DrillArgs().fields) | option_keys | {"page", "page_size"}
-    row_key = {k: v for k, v in request.args.items() if k not in reserved}
-    result = _engine(reports.drill, key, args["column"], row_key, params, current_viewer(),
-                     page=current_page(), page_size=DRILL_PAGE_SIZE)
+    spec, params, extra = _report_request(key, drill=True)
+    result = _engine(reports.drill, key, extra["column"], extra["row_key"], params, current_viewer(),
+                     page=extra["page"], page_size=extra["page_size"])
     columns: list[Column] = result.columns
-    rows = [[{"text": report_export.format_value(r.get(c.key), c.kind), "num": c.kind != "text"}
+    detail = DETAIL_PAGES.get(result.kind)
+    rows = [[{"text": report_export.format_value(r.get(c.key), c.kind), "num": c.kind != "text",
+              "href": url_for(detail[0], **{detail[1]: r["id"]}) if detail and c.key == "number" else None}
              for c in columns] for r in result.rows]
     pages = max(1, -(-result.total // result.page_size))
     return render_template(
@@ -220,7 +225,7 @@ def _xlsx_response(data: bytes, filename: str):
 
 @bp.get("/reports/<key>/export.xlsx", endpoint="report_export")
 def report_export_one(key: str):
-    spec, _, params = _report_request(key, ReportArgs())
+    spec, params, _ = _report_request(key)
     viewer = current_viewer()
     result = _engine(reports.run_report, key, params, viewer)
     report_export.record_export(viewer, [key], params)
@@ -231,9 +236,13 @@ def report_export_one(key: str):
 @bp.get("/reports/export.xlsx")
 def report_export_all():
     _require(REPORT_ROLES)
-    params = _params(load_args(ReportArgs()))
+    args = load_args(PeriodArgs())
+    start, end = _default_period()
+    date_from = args["date_from"] or start
+    date_to = args["date_to"] or max(end, date_from)
+    params = _check_cutoff(ReportParams(date_from, date_to, args["cutoff"] or date_to))
     viewer = current_viewer()
-    results = _engine(report_export.run_report_set, viewer, params.date_from, params.date_to, params.cutoff)
+    results = report_export.run_report_set(viewer, params.date_from, params.date_to, params.cutoff)
     report_export.record_export(viewer, [r.key for r in results], params)
     data = report_export.workbook_bytes(results, subtitle=viewer.staff.org_unit.name)
     return _xlsx_response(data, f"保运经营报表_{params.date_from}_{params.date_to}.xlsx")
