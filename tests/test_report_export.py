@@ -10,8 +10,10 @@ from decimal import Decimal
 import openpyxl
 import pytest
 
+from app.services import reports
 from app.services.report_export import DEFINITIONS_SHEET, HEADER_ROW, sheet_names, workbook_bytes
 from app.services.reports.base import Column, ReportParams, ReportResult
+from tests import factories as f
 
 PARAMS = ReportParams(date(2026, 3, 1), date(2026, 3, 31), date(2026, 4, 10), "branch", {"min_term_days": 300})
 
@@ -106,3 +108,37 @@ def test_sheet_names_are_valid_and_unique():
     assert names[2] == "续保率" and names[3] != DEFINITIONS_SHEET
     book = open_book([renewal_result(long_title), renewal_result(long_title)])
     assert len(book.sheetnames) == 3
+
+
+# ---- the JSON API's download -----------------------------------------------------------------------
+
+def test_api_download_of_chosen_reports(client, db):
+    book = f.report_book()
+    resp = client.get("/api/admin/reports/export.xlsx",
+                      query_string={"from": "2026-03-01", "to": "2026-03-31", "report": ["loss_ratio", "policy_premium"]},
+                      headers=f.staff_token(book["branch_manager"]))
+    assert resp.status_code == 200
+    assert "attachment" in resp.headers["Content-Disposition"]
+    book_sheets = openpyxl.load_workbook(io.BytesIO(resp.data)).sheetnames
+    assert book_sheets == [reports.REPORTS["loss_ratio"].title, reports.REPORTS["policy_premium"].title,
+                           DEFINITIONS_SHEET]
+
+
+@pytest.mark.parametrize(("query", "field", "message"), [
+    ({"to": "2026-03-31"}, "from", "请填写开始日期"),
+    ({"from": "2026-03-01", "to": "2026-02-31"}, "to", "日期格式应为 YYYY-MM-DD"),
+    ({"from": "2026-03-31", "to": "2026-03-01"}, "to", "结束日期不能早于开始日期"),
+])
+def test_api_download_refuses_bad_dates_in_chinese(client, db, query, field, message):
+    book = f.report_book()
+    resp = client.get("/api/admin/reports/export.xlsx", query_string=query, headers=f.staff_token(book["admin"]))
+    assert resp.status_code == 422
+    assert resp.get_json()["errors"][field] == [message]
+
+
+def test_api_download_needs_a_report_role(client, db):
+    book = f.report_book()
+    query = {"from": "2026-03-01", "to": "2026-03-31"}
+    assert client.get("/api/admin/reports/export.xlsx", query_string=query,
+                      headers=f.staff_token(book["claims_handler"])).status_code == 403
+    assert client.get("/api/admin/reports/export.xlsx", query_string=query).status_code == 401

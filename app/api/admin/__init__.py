@@ -20,3 +20,7 @@ def register(app, api, csrf) -> None:
 
     api.register_blueprint(reports_blp)
     csrf.exempt(reports_blp)  # bearer token only, like json_blp
+    from app.api.admin.report_export_api import blp as report_export_blp
+
+    api.register_blueprint(report_export_blp)
+    csrf.exempt(report_export_blp)  # bearer token only, like json_blp
