@@ -66,6 +66,20 @@ def test_catalogue_lists_every_report_by_group(client, book):
     assert '<a href="/admin/reports" class="active" aria-current="page">报表</a>' in text
 
 
+def test_catalogue_heads_with_key_figures_of_the_period(client, book):
+    login(client, book.staff["admin"])
+    text = client.get("/admin/reports", query_string=PERIOD).get_data(as_text=True)
+    figures = dict(re.findall(r'<div class="label">([^<]+)</div>\s*<div class="value">([^<]+)</div>', text))
+    # 950.00 + 3000.00 + 4200.50 + 2800.00 written in March, in 万 as on a phone.
+    assert figures["合计签单保费"] == "1.10万"
+    assert figures["未决件数"] == "5"
+    assert html.escape("/admin/reports/policy_premium?from=2026-03-01&to=2026-03-31&cutoff=2026-04-10") in text
+    login(client, book.staff["team_manager"])
+    text = client.get("/admin/reports", query_string=PERIOD).get_data(as_text=True)
+    figures = dict(re.findall(r'<div class="label">([^<]+)</div>\s*<div class="value">([^<]+)</div>', text))
+    assert figures["合计签单保费"] == "8,150.50"
+
+
 def test_every_report_page_renders(client, book):
     login(client, book.staff["admin"])
     for key in reports.REPORTS:
@@ -249,6 +263,7 @@ def test_chart_draws_and_a_number_opens_its_list(page, live_url, book):  # noqa:
     _db.session.commit()
     page.goto(f"{live_url}/admin/reports")
     _sign_in(page, live_url, PASSWORD)
+    _screenshot(page, "report-catalogue")
     page.click("text=保单保费统计")
     page.fill("input[name=from]", "2026-03-01")
     page.fill("input[name=to]", "2026-03-31")

@@ -26,6 +26,9 @@ NAV_ACTIVE.update({endpoint: "admin.reports" for endpoint in (
     "admin.report", "admin.report_drill", "admin.report_export", "admin.report_export_all",
     "admin.report_packs", "admin.report_pack_download")})
 
+# The catalogue's head figures: (report, total column).
+KEY_FIGURES = (("policy_premium", "written"), ("renewal_rate", "rate_count"), ("loss_ratio", "loss_ratio"),
+               ("outstanding", "open_count"), ("outstanding", "stale_rate"), ("complaints", "complaints_per_100m"))
 # A drill list's number opens the row's own page (complaints have none in the panel).
 DETAIL_PAGES = {"policies": ("admin.policy_detail", "policy_id"), "claims": ("admin.claim_detail", "claim_id")}
 REPORT_ROLES = (Role.admin, Role.branch_manager, Role.supervisor, Role.team_manager)
@@ -173,13 +176,38 @@ def chart_data(result: ReportResult) -> dict | None:
 @bp.get("/reports", endpoint="reports")
 def reports_catalogue():
     _require(REPORT_ROLES)
-    start, end = _default_period()
+    params = _period_params(load_args(PeriodArgs()))
     groups: dict[str, list] = {}
     for spec in reports.REPORTS.values():
         groups.setdefault(reports.GROUPS.get(spec.group, spec.group), []).append((spec.key, spec.title))
     return render_template("admin/reports.html", groups=list(groups.items()),
-                           period={"from": start, "to": end, "cutoff": end},
-                           can_see_packs=current_viewer().role in PACK_ROLES)
+                           period={"from": params.date_from, "to": params.date_to, "cutoff": params.cutoff},
+                           figures=key_figures(params), can_see_packs=current_viewer().role in PACK_ROLES)
+
+
+def _period_params(args: dict) -> ReportParams:
+    start, end = _default_period()
+    date_from = args["date_from"] or start
+    date_to = args["date_to"] or max(end, date_from)
+    return _check_cutoff(ReportParams(date_from, date_to, args["cutoff"] or date_to))
+
+
+def key_figures(params: ReportParams) -> list[dict]:
+    """The catalogue's head: a few totals for the period (this month by default), each linking to
+    its report, flagged when the report has an indicator outside its threshold."""
+    viewer = current_viewer()
+    figures = []
+    for key, column_key in KEY_FIGURES:
+        if key not in reports.REPORTS:
+            continue
+        result = reports.run_report(key, ReportParams(params.date_from, params.date_to, params.cutoff), viewer)
+        column = next((c for c in result.columns if c.key == column_key), None)
+        if column is None or result.totals is None:
+            continue
+        figures.append({"label": column.label, "title": result.title, "alerts": len(result.alerts),
+                        "value": report_export.format_value(result.totals.get(column_key), column.kind, short=True),
+                        "href": url_for("admin.report", key=key, **_query(result.params))})
+    return figures
 
 
 @bp.get("/reports/<key>")
@@ -236,11 +264,7 @@ def report_export_one(key: str):
 @bp.get("/reports/export.xlsx")
 def report_export_all():
     _require(REPORT_ROLES)
-    args = load_args(PeriodArgs())
-    start, end = _default_period()
-    date_from = args["date_from"] or start
-    date_to = args["date_to"] or max(end, date_from)
-    params = _check_cutoff(ReportParams(date_from, date_to, args["cutoff"] or date_to))
+    params = _period_params(load_args(PeriodArgs()))
     viewer = current_viewer()
     results = report_export.run_report_set(viewer, params.date_from, params.date_to, params.cutoff)
     report_export.record_export(viewer, [r.key for r in results], params)
