@@ -57,6 +57,8 @@ class ImportResult:
     report_path: str | None = None
     message: str = ""
     seconds: float = 0.0
+    # Seconds per phase (read, validate, report, load, commit): where an import spends its time.
+    timings: dict[str, float] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -107,15 +109,19 @@ def run_import(kind: str, path: str | Path, partial: bool = False, actor: Viewer
     report = _Progress(batch_id, progress)
     try:
         report(0.0, "读取")
+        clock = _Clock(result.timings)
         table = read_table(path)
         result.total = len(table.rows)
+        clock("read")
         connection = db.session.connection().connection.driver_connection
         checked = check(kind, table, connection, business_zone(), lambda f, s: report(0.05 + 0.65 * f, s))
+        clock("validate")
         result.issues = [issue for index in checked.bad_rows for issue in checked.issues[index]]
         result.bad = len(checked.bad_rows)
         if result.bad:
             target = Path(report_path) if report_path else reports_dir() / f"batch-{batch_id}-errors.csv"
             result.report_path = str(write_report(checked, target))
+            clock("report")
         if result.bad and not partial:
             db.session.rollback()
             result.status = ImportStatus.failed
@@ -124,6 +130,7 @@ def run_import(kind: str, path: str | Path, partial: bool = False, actor: Viewer
             return _finish(batch_id, result, started)
         report(0.75, "写入")
         landed = load(kind, checked.stage_rows, connection)
+        clock("load")
         result.inserted, result.updated, result.pending = landed.inserted, landed.updated, landed.pending
         result.linked = landed.linked
         result.unchanged = len(checked.stage_rows) - landed.inserted - landed.updated - landed.pending
@@ -135,7 +142,9 @@ def run_import(kind: str, path: str | Path, partial: bool = False, actor: Viewer
                       "bad": result.bad, "pending": result.pending, **result.linked},
                      channel=actor.channel)
         report(0.98, "提交")
-        return _finish(batch_id, result, started, commit_with_data=True)
+        _finish(batch_id, result, started, commit_with_data=True)
+        clock("commit")
+        return result
     except FileRefused as err:
         db.session.rollback()
         result.status = ImportStatus.failed
@@ -182,6 +191,17 @@ def _touch(batch_id: int, **values) -> None:
     """Update the batch row on a connection of its own, committed at once (see the module docstring)."""
     with db.engine.begin() as conn:
         conn.execute(update(ImportBatch).where(ImportBatch.id == batch_id).values(**values))
+
+
+class _Clock:
+    def __init__(self, timings: dict[str, float]):
+        self.timings = timings
+        self.last = time.perf_counter()
+
+    def __call__(self, phase: str) -> None:
+        now = time.perf_counter()
+        self.timings[phase] = round(now - self.last, 3)
+        self.last = now
 
 
 class _Progress:

@@ -13,6 +13,7 @@ travel through COPY and bound parameters.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from app.models.ingest import ImportKind
 
@@ -128,7 +129,12 @@ def load(kind: ImportKind, rows: list[tuple], connection) -> Landed:
         select = {**{c: f"s.{c}" for c in target.stage}, "vin": "v.vin", "previous_policy_id": "prev.id"}
         joins = ("JOIN vehicles v ON v.id = s.vehicle_id "
                  "LEFT JOIN policies prev ON prev.number = s.previous_policy_number")
+        # The previous policy is looked up by number in the upsert itself; a SHARE lock on policies
+        # keeps it there (and makes two policy imports take turns).
+        bulk = _check_references_in_bulk(target, connection, extra=(("policies", "number", "previous_policy_number"),))
         landed = _upsert(target, select, joins, connection)
+        if bulk:
+            connection.execute("SET LOCAL session_replication_role = origin")
         landed.linked = _link_policies(connection)
         return landed
     return _upsert(target, {c: f"s.{c}" for c in target.stage}, "", connection)
@@ -141,10 +147,48 @@ def _stage(target: Target, rows: list[tuple], connection) -> None:
     connection.execute(f"CREATE TEMP TABLE {STAGE} ON COMMIT DROP AS "
                        f"SELECT 0::integer AS row_no, {columns} FROM {target.template or target.table} WITH NO DATA")
     with connection.cursor() as cur, cur.copy(f"COPY {STAGE} (row_no, {columns}) FROM STDIN") as copy:
-        write = copy.write_row
-        for row in rows:
-            write(row)
+        for start in range(0, len(rows), _CHUNK):
+            copy.write(copy_text(rows[start:start + _CHUNK]))
     connection.execute(f"ANALYZE {STAGE}")
+
+
+_CHUNK = 20_000
+_NULL = "\\N"
+
+
+def copy_text(rows: list[tuple]) -> str:
+    """Rows in COPY's text format, formatted column by column.
+
+    psycopg's write_row adapts value by value (about 10 us a row of 24 columns); turning each
+    column into text with one list comprehension and joining is several times faster, and the
+    values are few kinds: text, Decimal, int, bool, date, datetime, bytes, None.
+    """
+    if not rows:
+        return ""
+    columns = []
+    for column in zip(*rows, strict=True):
+        sample = next((v for v in column if v is not None), None)
+        if sample is None:
+            columns.append([_NULL] * len(column))
+        elif isinstance(sample, bool):
+            columns.append([_NULL if v is None else ("t" if v else "f") for v in column])
+        elif isinstance(sample, str):
+            joined = "".join(v for v in column if v is not None)
+            if any(ch in joined for ch in "\\\t\n\r"):
+                columns.append([_NULL if v is None else _escape(v) for v in column])
+            else:
+                columns.append([_NULL if v is None else v for v in column])
+        elif isinstance(sample, bytes):
+            columns.append([_NULL if v is None else "\\\\x" + v.hex() for v in column])
+        elif isinstance(sample, date):  # datetime too: isoformat keeps the zone
+            columns.append([_NULL if v is None else v.isoformat() for v in column])
+        else:  # int, Decimal
+            columns.append([_NULL if v is None else str(v) for v in column])
+    return "\n".join(map("\t".join, zip(*columns, strict=True))) + "\n"
+
+
+def _escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
 def _upsert(target: Target, select: dict[str, str], joins: str, connection, source: str | None = None,
@@ -176,6 +220,48 @@ def _upsert(target: Target, select: dict[str, str], joins: str, connection, sour
     )
     inserted, updated = connection.execute(sql).fetchone()
     return Landed(inserted=inserted, updated=updated)
+
+
+def _check_references_in_bulk(target: Target, connection, extra: tuple = ()) -> bool:
+    """Check every reference of the staged rows with one query per foreign key, under table locks,
+    then turn PostgreSQL's row-by-row foreign-key triggers off for this transaction's upsert.
+
+    Why: a foreign-key trigger runs a `SELECT ... FOR KEY SHARE` per inserted row and key; for
+    100,000 policies with ten keys that was two thirds of the import (and locking the referenced
+    rows in bulk costs as much: each row lock rewrites the row). Instead this takes what
+    `ALTER TABLE ... ADD FOREIGN KEY` takes to validate a whole table: SHARE locks on the referred
+    tables (reads go on; writes to them wait until the import commits, a few seconds), so the
+    anti-joins below stay true until commit.
+
+    `session_replication_role = replica` (what pg_restore --disable-triggers and logical
+    replication use) needs superuser or, on PostgreSQL 15+, `GRANT SET ON PARAMETER
+    session_replication_role TO <app role>`; without it the import keeps the ordinary triggers and
+    is only slower. It turns off every ordinary trigger in this transaction: a trigger added later
+    that must fire for imports needs ENABLE ALWAYS. Returns whether the triggers are off.
+    """
+    allowed = connection.execute(
+        "SELECT current_setting('server_version_num')::int >= 150000 "
+        "AND has_parameter_privilege('session_replication_role', 'SET')").fetchone()[0]
+    if not allowed:
+        return False
+    from app.extensions import db
+
+    keys = [(fk.column.table.name, fk.column.name, fk.parent.name)
+            for fk in db.metadata.tables[target.table].foreign_keys if fk.parent.name in target.stage]
+    tables = sorted({referred for referred, _c, _p in (*keys, *extra)})
+    connection.execute(f"LOCK TABLE {', '.join(tables)} IN SHARE MODE")
+    for referred, referred_column, column in keys:
+        missing = connection.execute(
+            f"SELECT count(*) FROM (SELECT DISTINCT {column} AS key FROM {STAGE} WHERE {column} IS NOT NULL) w "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {referred} r WHERE r.{referred_column} = w.key)").fetchone()[0]
+        if missing:
+            raise ReferenceVanished(referred)
+    connection.execute("SET LOCAL session_replication_role = replica")
+    return True
+
+
+class ReferenceVanished(RuntimeError):
+    """A row the file refers to was deleted between validation and loading (a concurrent change)."""
 
 
 def _load_claims(target: Target, connection) -> Landed:

@@ -17,6 +17,7 @@ _COMPACT_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _MONTH_RE = re.compile(r"^(\d{4})(?:[-/.年](\d{1,2})月?|(\d{2}))$")
 _SERIAL_RE = re.compile(r"^\d{5}(?:\.\d+)?$")
 _EXCEL_EPOCH = date(1899, 12, 30)
+PLAIN_MONEY_RE = re.compile(r"\d{1,12}(?:\.\d{1,2})?")
 _CENT = Decimal("0.01")
 _MONEY_LIMIT = Decimal("1000000000000")  # NUMERIC(14,2)
 
@@ -82,7 +83,10 @@ def parse_month(value) -> date:
 
 
 def parse_money(value) -> Decimal:
-    text = str(value).strip().replace(",", "").replace("¥", "").replace("￥", "")
+    text = str(value).strip()
+    if PLAIN_MONEY_RE.fullmatch(text):  # the common case, already exact
+        return Decimal(text)
+    text = text.replace(",", "").replace("¥", "").replace("￥", "")
     try:
         amount = Decimal(text)
     except InvalidOperation:

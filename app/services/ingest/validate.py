@@ -14,12 +14,15 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time
+from decimal import Decimal
+from operator import itemgetter
 from zoneinfo import ZoneInfo
 
 from app.models.ingest import ImportKind
 from app.security.fields import cipher, mask_id_number, mask_mobile, normalise
 from app.services.ingest import parsers
 from app.services.ingest.columns import COLUMNS, KEYS, REPORT_COLUMNS, Column
+from app.services.ingest.load import copy_text
 from app.services.ingest.readers import FileRefused, Table
 from app.validators import (
     birthday_from_id_number,
@@ -86,9 +89,9 @@ def check(kind: ImportKind, table: Table, connection, zone: ZoneInfo, progress: 
     checked = Checked(kind, table, columns, {}, zone)
     rows = table.rows
     steps = len(columns) + 3
+    cells = [cells for _row_no, cells in rows]
     for step, column in enumerate(columns):
-        pos = positions[column.field]
-        raw = [cells[pos] if pos < len(cells) else "" for _row_no, cells in rows]
+        raw = list(map(itemgetter(positions[column.field]), cells))
         checked.values[column.field] = _parse_column(checked, column, raw, zone)
         progress((step + 1) / steps, "校验")
     for column in COLUMNS[kind]:
@@ -128,31 +131,65 @@ def _map_headers(kind: ImportKind, headers: list[str]) -> tuple[list[Column], di
 # ---- parsing, column by column ------------------------------------------------------------------
 
 def _parse_column(checked: Checked, column: Column, raw: list, zone: ZoneInfo) -> list:
+    """Parse each distinct value once, then map the column through the results (C-speed `map`)."""
+    if column.type in ("text", "ref"):
+        fast = _text_column(checked, column, raw)
+        if fast is not None:
+            return fast
     parse = _parser(column, zone)
-    cache: dict = {}
-    out = []
-    append = out.append
-    for i, value in enumerate(raw):
-        if value == "" or value is None:
-            if column.required:
-                checked.fail(i, column, "", f"{column.header}不能为空")
-            append(column.default)
+    results: dict = {}
+    failed: dict = {}
+    empty = set()
+    distinct = set(raw)
+    if column.type == "money":
+        # Plain amounts ("3215.40") are most of a file: checked by one regex and converted by the
+        # Decimal constructor through `map`, without a Python call per value.
+        plain = [v for v in distinct if type(v) is str and parsers.PLAIN_MONEY_RE.fullmatch(v)]
+        results.update(zip(plain, map(Decimal, plain), strict=True))
+        distinct.difference_update(plain)
+    for value in distinct:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            empty.add(value)
+            results[value] = column.default
             continue
         try:
-            parsed = cache[value]
-        except KeyError:
-            try:
-                parsed = parse(value)
-            except ValueError as err:
-                parsed = err
-            except TypeError:
-                parsed = ValueError("格式不正确")
-            cache[value] = parsed
-        if isinstance(parsed, ValueError):
-            checked.fail(i, column, value, str(parsed))
-            append(None)
-        else:
-            append(parsed)
+            results[value] = parse(value)
+        except (ValueError, TypeError) as err:
+            failed[value] = str(err) if isinstance(err, ValueError) else "格式不正确"
+            results[value] = None
+    out = list(map(results.__getitem__, raw))
+    if failed or (empty and column.required):
+        for i, value in enumerate(raw):
+            if value in failed:
+                checked.fail(i, column, value, failed[value])
+            elif value in empty and column.required:
+                checked.fail(i, column, "", f"{column.header}不能为空")
+    return out
+
+
+def _text_column(checked: Checked, column: Column, raw: list) -> list | None:
+    """Text and codes: stripped in one pass over the column, lengths checked on its maximum.
+    None when a cell is not text (an XLSX date in a text column): the general path handles it."""
+    try:
+        out = list(map(str.strip, raw))
+    except TypeError:
+        return None
+    if column.ref in ("customer", "vehicle"):
+        out = list(map(str.upper, out))
+        if " " in "".join(out):
+            out = [normalise(v) for v in out]
+    limit = column.max_length
+    if limit and out and max(map(len, out)) > limit:
+        for i, value in enumerate(out):
+            if len(value) > limit:
+                checked.fail(i, column, value, f"{column.header}不能超过{limit}个字")
+                out[i] = None
+    if "" in out:
+        for i, value in enumerate(out):
+            if value == "":
+                if column.required:
+                    checked.fail(i, column, "", f"{column.header}不能为空")
+                out[i] = column.default
     return out
 
 
@@ -230,12 +267,29 @@ class Lookups:
             "SELECT code, id FROM code_items WHERE kind = %s AND code = ANY(%s) AND active", (kind, codes))
         return dict(rows.fetchall())
 
-    def customers(self, hashes) -> dict:
-        return {bytes(r[0]): r[1] for r in self._rows(
-            "SELECT id_number_hash, id FROM customers WHERE id_number_hash = ANY(%s)", hashes)}
+    def customers_by_number(self, numbers) -> dict:
+        """ID numbers / credit codes -> customer id, through the keyed hash the table stores."""
+        digest = cipher().digest
+        by_hash = {digest(n): n for n in numbers}
+        found = self._joined("bytea", by_hash, "SELECT c.id_number_hash, c.id FROM ingest_keys k "
+                                               "JOIN customers c ON c.id_number_hash = k.key")
+        return {by_hash[bytes(h)]: customer_id for h, customer_id in found}
 
     def vehicles(self, vins) -> dict:
-        return dict(self._rows("SELECT vin, id FROM vehicles WHERE vin = ANY(%s)", vins))
+        return dict(self._joined("text", vins, "SELECT v.vin, v.id FROM ingest_keys k JOIN vehicles v ON v.vin = k.key"))
+
+    def _joined(self, key_type: str, keys, sql: str) -> list[tuple]:
+        """Look many keys up at once: COPY them into a temp table and join. A 100,000-element
+        `= ANY(array)` parameter costs more to build in Python than the whole join."""
+        if not keys:
+            return []
+        self.connection.execute("DROP TABLE IF EXISTS ingest_keys")
+        self.connection.execute(f"CREATE TEMP TABLE ingest_keys (key {key_type}) ON COMMIT DROP")
+        with self.connection.cursor() as cur:
+            with cur.copy("COPY ingest_keys (key) FROM STDIN") as copy:
+                copy.write(copy_text([(k,) for k in keys]))
+            cur.execute("ANALYZE ingest_keys")
+            return cur.execute(sql).fetchall()
 
     def policies(self, numbers) -> dict:
         return dict(self._rows("SELECT number, id FROM policies WHERE number = ANY(%s)", numbers))
@@ -251,36 +305,39 @@ def _resolve_refs(checked: Checked, lookups: Lookups) -> None:
         if column.type == "ref":
             by_ref[column.ref].append(column)
     for ref, columns in by_ref.items():
-        wanted = {v for c in columns for v in checked.values[c.field] if v is not None}
+        wanted = {v for c in columns for v in set(checked.values[c.field])} - {None}
         if ref == "customer":
-            found = _customers_by_id_number(checked, columns, wanted, lookups)
+            found = lookups.customers_by_number(wanted)
         elif ref == "vehicle":
-            found = _vehicles_by_vin(checked, columns, wanted, lookups)
+            found = lookups.vehicles(wanted)
         elif ref in ("channel", "customer_group", "insurer"):
             found = lookups.code_items(ref, wanted)
         else:
             found = getattr(lookups, {"policy": "policies", "claim": "claims"}.get(ref, ref))(wanted)
         for column in columns:
             values = checked.values[column.field]
-            for i, value in enumerate(values):
-                if value is None or isinstance(value, _Invalid):
-                    if isinstance(value, _Invalid):
-                        values[i] = None
-                    continue
-                hit = found.get(value)
-                if hit is None:
-                    checked.fail(i, column, value, _missing_reason(column, value))
-                values[i] = hit
-
-
-class _Invalid(str):
-    """A reference value already reported as malformed: not looked up again."""
+            resolved = [None if v is None else found.get(v) for v in values]
+            if len(found) < len(wanted):
+                for i, value in enumerate(values):
+                    if value is not None and resolved[i] is None:
+                        checked.fail(i, column, value, _missing_reason(column, value))
+            checked.values[column.field] = resolved
 
 
 def _missing_reason(column: Column, value) -> str:
+    """Why a reference was not found. Numbers are checked only here, on a miss: one that matches a
+    stored customer or vehicle was validated when that row was imported."""
     if column.ref == "customer":
+        try:
+            _person_or_company(value)
+        except ValueError as err:
+            return str(err)
         return "该证件号码的客户尚未导入,请先导入客户文件"
     if column.ref == "vehicle":
+        try:
+            validate_vin(value)
+        except ValueError as err:
+            return str(err)
         return "该车架号的车辆尚未导入,请先导入车辆文件"
     if column.ref == "policy":
         return f"保单号 {value} 不存在,请先导入保单文件"
@@ -290,52 +347,10 @@ def _missing_reason(column: Column, value) -> str:
     return f"{label} {value} 不存在"
 
 
-def _customers_by_id_number(checked, columns, wanted, lookups) -> dict:
-    """ID numbers of people or credit codes of companies -> customer id, looked up by keyed hash."""
-    valid: dict[str, bytes] = {}
-    digest = cipher().digest
-    for value in wanted:
-        try:
-            valid[value] = digest(_person_or_company(value))
-        except ValueError:
-            continue
-    for column in columns:
-        values = checked.values[column.field]
-        for i, value in enumerate(values):
-            if value is not None and value not in valid:
-                try:
-                    _person_or_company(value)
-                except ValueError as err:
-                    checked.fail(i, column, value, str(err))
-                values[i] = _Invalid(value)
-    by_hash = lookups.customers(set(valid.values()))
-    return {value: by_hash[h] for value, h in valid.items() if h in by_hash}
-
-
 def _person_or_company(value: str) -> str:
     if len(value) == 18 and not value[:17].isdigit():
         return validate_credit_code(value)
     return validate_id_number(value)
-
-
-def _vehicles_by_vin(checked, columns, wanted, lookups) -> dict:
-    valid = set()
-    for value in wanted:
-        try:
-            validate_vin(value)
-            valid.add(value)
-        except ValueError:
-            pass
-    for column in columns:
-        values = checked.values[column.field]
-        for i, value in enumerate(values):
-            if value is not None and value not in valid:
-                try:
-                    validate_vin(value)
-                except ValueError as err:
-                    checked.fail(i, column, value, str(err))
-                values[i] = _Invalid(value)
-    return lookups.vehicles(valid)
 
 
 def _check_duplicates(checked: Checked) -> None:
