@@ -100,6 +100,28 @@ class Config:
     SMS_SDK_APP_ID: str = ""
     SMS_SIGN_NAME: str = "保运"
     SMS_REGION: str = "ap-guangzhou"
+    # Secret the SMS provider's reply-callback URL carries (?token=); empty = no check.
+    SMS_REPLY_CALLBACK_TOKEN: str = ""
+    # The outbox (app/services/messaging). Quiet hours in business time, "HH:MM-HH:MM"; empty = none.
+    MESSAGE_QUIET_HOURS: str = "21:00-08:00"
+    # Channels held back during quiet hours (comma-separated).
+    MESSAGE_QUIET_CHANNELS: str = "sms"
+    # Messages per recipient per business day, per channel ("channel:n,..."); a channel not listed has no cap.
+    MESSAGE_DAILY_CAPS: str = "sms:3,wechat_subscribe:5"
+    # A WeCom group robot accepts this many messages a minute; more are deferred.
+    MESSAGE_ROBOT_PER_MINUTE: int = 20
+    # Send attempts before a message that keeps failing transiently is marked failed.
+    MESSAGE_MAX_ATTEMPTS: int = 5
+    # Seconds before the 1st, 2nd, ... retry after a transient error (the last value repeats).
+    MESSAGE_RETRY_BACKOFF: str = "30,120,600,3600"
+    # A row 'sending' for longer than this lost its worker: marked uncertain, never resent by itself.
+    MESSAGE_SEND_LEASE_SECONDS: int = 300
+    # Rows one delivery loop claims at a time.
+    MESSAGE_BATCH_SIZE: int = 100
+    # Longest value of one SMS template variable, in characters (verification codes: 6 digits).
+    SMS_PARAM_MAX_CHARS: int = 12
+    # Longest SMS, signature and variables included, in characters.
+    SMS_MAX_CHARS: int = 500
 
     # --- Management reports (issue 6) ---
     # WeCom group-robot webhook key that receives the leaders' morning digest; empty = no digest.

@@ -15,6 +15,10 @@ def register_blueprints(app: Flask, api, csrf) -> None:
         api.register_blueprint(blp)
         csrf.exempt(blp)  # bearer-token APIs; no cookies, no CSRF
     register_admin(app, api, csrf)
+    from app.api.hooks import blp as hooks_blp
+
+    api.register_blueprint(hooks_blp)
+    csrf.exempt(hooks_blp)  # provider callbacks: no cookie, nothing for CSRF to protect
 
     @app.get("/healthz")
     def healthz():
