@@ -33,11 +33,13 @@ NAV_ITEMS = [
     ("admin.claims", "赔案"),
     ("admin.reports", "报表"),
     ("admin.audit_logs", "审计日志"),
+    ("admin.imports", "数据导入"),
 ]
 NAV_ACTIVE = {
     "admin.customer_detail": "admin.customers",
     "admin.policy_detail": "admin.policies",
     "admin.claim_detail": "admin.claims",
+    "admin.import_detail": "admin.imports",
 }
 
 # Pages show personal data: keep them out of caches, frames and other sites' Referer headers.
