@@ -56,3 +56,19 @@ def test_a_rate_drills_into_its_numerator_and_denominator(db):
     # The stale cases are among the open ones: 2 of 4 (see test_reports_claims).
     assert {r["number"] for r in stale.rows} < {r["number"] for r in open_.rows}
     assert (stale.total, open_.total) == (2, 4)
+
+
+def test_a_report_set_gives_the_numbers_of_its_reports_run_alone(db):
+    """run_reports shares the renewal units through a temporary table; the numbers stay the same."""
+    from app.extensions import db as _db
+    from app.services.reports import run_reports
+
+    admin = claims_book()["admin"]
+    renewal_book()
+    params = ReportParams(date(2026, 3, 1), date(2026, 3, 31), date(2026, 4, 30))
+    together = run_reports(list(REPORTS), params, viewer(admin))
+    _db.session.rollback()
+    for result in together:
+        alone = run_report(result.key, params, viewer(admin))
+        assert (alone.rows, alone.totals) == (result.rows, result.totals), result.key
+    assert next(r for r in together if r.key == "lapse_days").totals["due_units"] == 6

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Numeric,
     String,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -140,6 +141,9 @@ class Policy(TimestampMixin, db.Model):
         Index("ix_policies_start_date", "start_date"),
         Index("ix_policies_end_date", "end_date"),
         Index("ix_policies_branch_start", "branch_id", "start_date"),
+        # Reports (migration 0004): a due policy's renewing / next policy, read from the index alone.
+        Index("ix_policies_renewal_link", "vin", "line", "start_date", postgresql_include=["issued_on", "id"],
+              postgresql_where=text("status <> 'cancelled'")),
     )
 
     def state_on(self, day: date) -> PolicyState:

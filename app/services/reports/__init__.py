@@ -18,7 +18,7 @@ from app.services.reports.engine import run_report as _run
 
 REPORTS: dict[str, ReportSpec] = {spec.key: spec for module in (renewal, claims, city, dealer, team) for spec in module.REPORTS}
 
-__all__ = ["GROUPS", "REPORTS", "DrillResult", "ReportParams", "ReportResult", "ReportSpec", "drill", "get_spec",
+__all__ = ["GROUPS", "REPORTS", "DrillResult", "ReportParams", "ReportResult", "ReportSpec", "drill", "get_spec", "run_reports",
            "run_report"]
 
 
@@ -36,3 +36,20 @@ def run_report(key: str, params: ReportParams, viewer: Viewer) -> ReportResult:
 def drill(key: str, column_key: str, row_key: dict, params: ReportParams, viewer: Viewer, page: int = 1,
           page_size: int = 50) -> DrillResult:
     return _drill(get_spec(key), column_key, row_key, params, viewer, page, page_size)
+
+
+def run_reports(keys: list[str], params: ReportParams, viewer: Viewer) -> list[ReportResult]:
+    """Several reports of the same parameters for one viewer (Excel pack, digest, CLI): what they
+    share (the renewal units) is computed once. Each report's options are its defaults unless
+    params.options names them."""
+    from app.services.reports.common import report_set
+
+    results = []
+    with report_set():
+        for key in keys:
+            spec = get_spec(key)
+            own = {k: v for k, v in params.options.items() if k in {o.key for o in spec.options}}
+            results.append(run_report(key, ReportParams(params.date_from, params.date_to, params.cutoff,
+                                                        params.dimension if params.dimension in spec.dimensions
+                                                        else None, own), viewer))
+    return results

@@ -10,6 +10,7 @@ always reproduces the number.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -18,23 +19,30 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import (
+    Boolean,
     ColumnElement,
     Date,
+    Enum,
     Integer,
+    MetaData,
     Numeric,
+    String,
+    Table,
     and_,
     case,
     cast,
-    exists,
     false,
     func,
     literal,
     or_,
     select,
+    text,
     true,
     type_coerce,
 )
+from sqlalchemy import Column as TableColumn
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.sqltypes import NullType
 
 from app.auth.scoping import BRANCH_WIDE_ROLES, scope_filter, subtree_ids
 from app.auth.viewer import Viewer
@@ -241,6 +249,65 @@ def days_between(later, earlier):
     return type_coerce(later - earlier, Integer)
 
 
+# --- a report set: shared intermediate results ----------------------------------------------------
+
+_MEMO = "baoyun_report_set"
+
+
+@contextmanager
+def report_set():
+    """Inside this block (one transaction), an expensive intermediate result used by several
+    reports of the same parameters and viewer (the renewal units behind the renewal rate, lapse
+    reasons, destinations and days) is computed once into a temporary table (dropped at commit or
+    rollback) and read from there. The Excel pack, the digest and `flask kpi export` run their
+    reports in one."""
+    from app.extensions import db
+
+    session = db.session()
+    session.info[_MEMO] = {"tx": session.get_transaction() or session.begin(), "tables": {}}
+    try:
+        yield
+    finally:
+        db.session.info.pop(_MEMO, None)
+
+
+def in_report_set() -> bool:
+    from app.extensions import db
+
+    session = db.session()
+    memo = session.info.get(_MEMO)
+    return memo is not None and memo["tx"] is session.get_transaction()
+
+
+def memoised(stmt, name: str):
+    """stmt as a temporary table, filled once per report set: the same statement (same SQL, same
+    parameter values) reads the same table."""
+    from app.extensions import db
+
+    memo = db.session.info[_MEMO]
+    compiled = stmt.compile(dialect=db.engine.dialect)
+    key = (str(compiled), repr(sorted(compiled.params.items())))
+    table = memo["tables"].get(key)
+    if table is None:
+        columns = []
+        for col in stmt.selected_columns:
+            kind = col.type
+            if isinstance(kind, Enum):
+                kind = String(32)
+            if isinstance(kind, NullType):
+                raise TypeError(f"column {col.name} of {name} needs a type")
+            columns.append(TableColumn(col.name, kind))
+        # A generated name, never input.
+        table = Table(f"{name}_{len(memo['tables'])}", MetaData(), *columns, prefixes=["TEMPORARY"],
+                      postgresql_on_commit="DROP")
+        connection = db.session.connection()
+        table.create(connection)
+        connection.execute(table.insert().from_select([c.name for c in columns], stmt))
+        connection.execute(text(f"ANALYZE {table.name}"))
+        memo["tables"][key] = table
+    return table
+
+
 # --- scoping of staff-owned rows (plans are not customer data, but a team manager sees their team's) --
 
 
@@ -408,54 +475,93 @@ def band(value, bands, high_inclusive: bool):
     return case(*whens, else_=UNKNOWN_LABEL)
 
 
-def renewal_units(ctx: Ctx):
+def renewal_units_source(ctx: Ctx, lapse: bool = False, records: bool = False):
+    """The renewal units as a FROM clause: computed once per report set (with every column, see
+    report_set), else live with only what the report needs."""
+    if in_report_set():
+        return memoised(renewal_units(ctx, lapse=True, records=True), "renewal_units")
+    return renewal_units(ctx, lapse, records).subquery("units")
+
+
+def renewal_units(ctx: Ctx, lapse: bool = False, records: bool = False):
     """One row per due unit (a VIN and line, or a policy when unit = policy): its due premium,
-    whether it was renewed as at the cut-off, its lapse days, and the dimensions of its latest due
-    policy (that policy's renewal record gives the lapse reason and destination)."""
+    whether it was renewed as at the cut-off, and the dimensions of its latest due policy.
+    `lapse` adds its lapse days, `records` the lapse reason and destination of that policy's
+    renewal record.
+
+    The renewing and next policies are found by joins of the due set with our later policies (hash
+    joins over a bounded range of start dates), not by a subquery per due policy."""
     o = ctx.opts
+    before, after = int(o["window_before"]), int(o["window_after"])
     p = Policy
-    nxt = aliased(Policy)
-    ours_later = and_(nxt.vin == p.vin, nxt.line == p.line, nxt.id != p.id,
-                      nxt.status != PolicyStatus.cancelled, nxt.start_date > p.start_date,
-                      nxt.issued_on <= ctx.cutoff)
-    gap = days_between(nxt.start_date, p.end_date)
-    renewed = exists().where(ours_later, gap >= -int(o["window_before"]), gap <= int(o["window_after"]))
-    next_start = select(func.min(nxt.start_date)).where(ours_later).scalar_subquery()
     dims, org = policy_dimension_columns()
     age = func.extract("year", func.age(p.end_date, Vehicle.first_registration_date))
-    partition = [p.id] if o["unit"] == "policy" else [p.vin, p.line]
     due = (
-        select(
-            p.id.label("id"), *dims, p.vin.label("vin"), p.end_date.label("end_date"),
-            band(age, AGE_BANDS, high_inclusive=False).label("vehicle_age"),
-            renewed.label("policy_renewed"), next_start.label("next_start"),
-            func.sum(p.written_premium).over(partition_by=partition).label("premium"),
-            func.count().over(partition_by=partition).label("due_policies"),
-            func.row_number().over(partition_by=partition, order_by=[p.end_date.desc(), p.id.desc()]).label("rn"),
-        )
+        select(p.id.label("id"), *dims, p.vin.label("vin"), p.start_date.label("start_date"),
+               p.end_date.label("end_date"), p.written_premium.label("written"),
+               band(age, AGE_BANDS, high_inclusive=False).label("vehicle_age"))
         .join(org, org.id == p.branch_id)
         .join(Vehicle, Vehicle.id == p.vehicle_id)
         .where(p.end_date.between(ctx.params.date_from, ctx.params.date_to), p.status != PolicyStatus.cancelled,
                days_between(p.end_date, p.start_date) + 1 >= int(o["min_term"]),
                scope_filter(ctx.viewer, p))
-    ).subquery("due")
-    # A unit is renewed if any of its due policies is: bool_or over the partition, taken on the
-    # representative row.
-    units = select(
-        due, func.bool_or(due.c.policy_renewed).over(
-            partition_by=[due.c.id] if o["unit"] == "policy" else [due.c.vin, due.c.line]).label("renewed"),
-    ).subquery("units_all")
-    lapse = func.greatest(0, case(
-        (units.c.next_start.is_not(None), days_between(units.c.next_start, units.c.end_date) - 1),
-        else_=days_between(ctx.cutoff, units.c.end_date)))
-    return (
-        select(*[units.c[c.name] for c in units.c if c.name not in ("rn", "policy_renewed")],
-               lapse.label("lapse_days"), band(lapse, LAPSE_BUCKETS, high_inclusive=True).label("lapse_days_bucket"),
-               RenewalRecord.lapse_reason_id.label("lapse_reason_id"),
-               RenewalRecord.destination_insurer_id.label("destination_insurer_id"))
-        .outerjoin(RenewalRecord, RenewalRecord.policy_id == units.c.id)
-        .where(units.c.rn == 1)
     )
+    if records:
+        due = due.add_columns(RenewalRecord.lapse_reason_id.label("lapse_reason_id"),
+                              RenewalRecord.destination_insurer_id.label("destination_insurer_id")).outerjoin(
+            RenewalRecord, RenewalRecord.policy_id == p.id)
+    due = due.cte("due")
+    # Our later policies known at the cut-off, in any scope: a renewal written by another team is
+    # still a renewal with us.
+    nxt = aliased(Policy)
+    later = and_(nxt.vin == due.c.vin, nxt.line == due.c.line, nxt.id != due.c.id,
+                 nxt.status != PolicyStatus.cancelled, nxt.start_date > due.c.start_date,
+                 nxt.issued_on <= ctx.cutoff)
+    gap = days_between(nxt.start_date, due.c.end_date)
+    renewed = (
+        select(due.c.id.label("policy_id")).join(nxt, later)
+        .where(gap >= -before, gap <= after,
+               # The same bound where the index can use it: end dates lie in the period.
+               nxt.start_date.between(ctx.params.date_from - timedelta(days=before),
+                                      ctx.params.date_to + timedelta(days=after)))
+        .distinct()
+    ).subquery("renewed")
+    # Text sorts by byte order: the unit partition needs grouping, not a linguistic order.
+    vin = due.c.vin.collate("C")
+    partition = [due.c.id] if o["unit"] == "policy" else [vin, due.c.line]
+    units = (
+        select(*[due.c[c.name] for c in due.c if c.name != "written"],
+               func.sum(due.c.written).over(partition_by=partition).label("premium"),
+               func.count().over(partition_by=partition).label("due_policies"),
+               # A unit is renewed if any of its due policies is.
+               func.bool_or(renewed.c.policy_id.is_not(None), type_=Boolean).over(
+                   partition_by=partition).label("renewed"),
+               func.row_number().over(partition_by=partition,
+                                      order_by=[due.c.end_date.desc(), due.c.id.desc()]).label("rn"))
+        .outerjoin(renewed, renewed.c.policy_id == due.c.id)
+    )
+    units = units.subquery("units_all")
+    representatives = select(*[units.c[c.name] for c in units.c if c.name != "rn"]).where(units.c.rn == 1)
+    if not lapse:
+        return representatives.with_only_columns(
+            *[c for c in representatives.selected_columns if c.name != "start_date"])
+    # The first later policy of the unit's latest due policy: one probe of the (vin, line, start)
+    # index per unit, which beats joining every later policy.
+    nxt = aliased(Policy)
+    next_start = select(func.min(nxt.start_date)).where(
+        nxt.vin == units.c.vin, nxt.line == units.c.line, nxt.id != units.c.id,
+        nxt.status != PolicyStatus.cancelled, nxt.start_date > units.c.start_date,
+        nxt.issued_on <= ctx.cutoff).scalar_subquery()
+    # MATERIALIZED: computed once per unit; inlined, PostgreSQL would repeat the probe in every
+    # use of the lapse days (the bucket's CASE has several).
+    reps = representatives.add_columns(next_start.label("next_start")).cte("representatives").prefix_with(
+        "MATERIALIZED")
+    days = func.greatest(0, case(
+        (reps.c.next_start.is_not(None), days_between(reps.c.next_start, reps.c.end_date) - 1),
+        else_=days_between(ctx.cutoff, reps.c.end_date)), type_=Integer)
+    lapsed = select(*[c for c in reps.c if c.name not in ("start_date", "next_start")],
+                    days.label("lapse_days")).subquery("lapsed")
+    return select(lapsed, band(lapsed.c.lapse_days, LAPSE_BUCKETS, high_inclusive=True).label("lapse_days_bucket"))
 
 
 RENEWAL_OPTIONS = (

@@ -21,7 +21,7 @@ from app.services.reports.common import (
     Source,
     dealer_scope,
     ratio,
-    renewal_units,
+    renewal_units_source,
     self_insurers,
     staff_scope,
     written_select,
@@ -62,8 +62,8 @@ def build_policy_premium(ctx: Ctx) -> Built:
 # --- 续保率 -----------------------------------------------------------------------------------------
 
 
-def _units(ctx: Ctx) -> Source:
-    return Source(renewal_units(ctx).subquery("units"), "policies")
+def _units(ctx: Ctx, **kw) -> Source:
+    return Source(renewal_units_source(ctx, **kw), "policies")
 
 
 def build_renewal_rate(ctx: Ctx) -> Built:
@@ -81,7 +81,7 @@ def build_renewal_rate(ctx: Ctx) -> Built:
 
 
 def build_lapses(ctx: Ctx) -> Built:
-    u = _units(ctx)
+    u = _units(ctx, records=True)
     c = u.sq.c
     lapsed = c.renewed.is_(False)
     measures = [
@@ -92,7 +92,7 @@ def build_lapses(ctx: Ctx) -> Built:
 
 
 def build_lapse_days(ctx: Ctx) -> Built:
-    u = _units(ctx)
+    u = _units(ctx, lapse=True)
     c = u.sq.c
     measures = [
         Measure("due_units", "应续数", "count", "u", c.id.is_not(None)),
