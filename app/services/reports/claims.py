@@ -40,16 +40,19 @@ def claims_of_written(ctx: Ctx) -> Source:
         Policy.start_date.between(ctx.params.date_from, ctx.params.date_to),
         Policy.status != PolicyStatus.cancelled,
         Claim.reported_at < ctx.cut_end,
-    ))
+    ), with_policy=True)
     return Source(stmt.subquery("lr_claims"), "claims")
 
 
-def period_claims(ctx: Ctx, *extra) -> Source:
+def period_claims(ctx: Ctx, *extra, closed_only: bool = False, with_policy: bool = False) -> Source:
     """Claims alive at some time between the period's start and the later of its end and the
-    cut-off: every claim a period measure can count (the predicates of the measures decide)."""
+    cut-off: every claim a period measure can count (the predicates of the measures decide).
+    closed_only: just the claims closed in the period, for reports that count nothing else."""
     low, high = min(ctx.from_start, ctx.cut_end), max(ctx.to_end, ctx.cut_end)
-    stmt = claims_select(ctx, *extra, where=(
-        Claim.reported_at < high, or_(Claim.closed_at.is_(None), Claim.closed_at >= low)))
+    where = (Claim.reported_at < high, or_(Claim.closed_at.is_(None), Claim.closed_at >= low))
+    if closed_only:
+        where = (Claim.closed_at >= ctx.from_start, Claim.closed_at < min(ctx.to_end, ctx.cut_end))
+    stmt = claims_select(ctx, *extra, where=where, with_policy=with_policy)
     return Source(stmt.subquery("period_claims"), "claims")
 
 
@@ -148,7 +151,7 @@ def build_loss_ratio(ctx: Ctx) -> Built:
 
 
 def build_claim_average(ctx: Ctx) -> Built:
-    c = period_claims(ctx)
+    c = period_claims(ctx, closed_only=True)
     measures, derived = average_measures(ctx, c.sq.c)
     return Built({"c": c}, measures, derived)
 
@@ -189,7 +192,7 @@ def build_outstanding(ctx: Ctx) -> Built:
 
 
 def build_recovery(ctx: Ctx) -> Built:
-    c = period_claims(ctx)
+    c = period_claims(ctx, closed_only=True)
     measures, derived = recovery_measures(ctx, c.sq.c)
     return Built({"c": c}, measures, derived)
 
@@ -201,7 +204,8 @@ def build_anomalies(ctx: Ctx) -> Built:
     reported_in = in_period(ctx, Claim.reported_at)
     days_from_start = reported_day - Policy.start_date
     vehicle_claims = func.count().filter(reported_in).over(partition_by=Policy.vin)
-    c_src = period_claims(ctx, days_from_start.label("days_from_start"), vehicle_claims.label("vehicle_claims"))
+    c_src = period_claims(ctx, days_from_start.label("days_from_start"), vehicle_claims.label("vehicle_claims"),
+                          with_policy=True)
     c = c_src.sq.c
     reported = in_period(ctx, c.reported_at)
     early = and_(reported, c.days_from_start >= 0, c.days_from_start <= int(o["early_days"]))

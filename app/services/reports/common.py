@@ -432,14 +432,23 @@ def claim_dimension_columns(c=Claim, p=Policy, org=None):
     ], org
 
 
-def claims_select(ctx: Ctx, *extra, where=(), dealer_from_repair: bool = False):
+# Dimensions of a claim that come from its policy (the others are denormalised on the claim).
+POLICY_SIDE = {"channel_id", "customer_group_id", "dealer_id", "line"}
+
+
+def claims_select(ctx: Ctx, *extra, where=(), dealer_from_repair: bool = False, with_policy: bool = False):
     """Claims in the viewer's scope, cancelled ones left out, with dimensions, amounts and the
-    as-at-cut-off state."""
+    as-at-cut-off state. The policy is joined only when a predicate or the report's dimension
+    needs it (`with_policy`): most claim numbers are read from the claims table alone."""
     dims, org = claim_dimension_columns()
     if dealer_from_repair:
         dims = [d for d in dims if d.name != "dealer_id"] + [Claim.repair_dealer_id.label("dealer_id")]
+    dimension = DIMENSIONS[ctx.dimension].column if ctx.dimension else None
+    with_policy = with_policy or (dimension in POLICY_SIDE and not (dealer_from_repair and dimension == "dealer_id"))
+    if not with_policy:
+        dims = [d for d in dims if d.name not in POLICY_SIDE or (dealer_from_repair and d.name == "dealer_id")]
     hours = func.extract("epoch", Claim.closed_at - Claim.reported_at) / 3600
-    return (
+    stmt = (
         select(Claim.id.label("id"), Claim.policy_id.label("policy_id"), *dims,
                Claim.reported_at.label("reported_at"), Claim.registered_at.label("registered_at"),
                Claim.closed_at.label("closed_at"), Claim.paid.label("paid"),
@@ -448,10 +457,10 @@ def claims_select(ctx: Ctx, *extra, where=(), dealer_from_repair: bool = False):
                Claim.subrogation_recovered.label("subrogation_recovered"),
                cast(hours / 24, Numeric(14, 4)).label("cycle_days"),
                *claim_state_columns(ctx), *extra)
-        .join(Policy, Policy.id == Claim.policy_id)
         .join(org, org.id == Claim.branch_id)
         .where(Claim.status != ClaimStatus.cancelled, scope_filter(ctx.viewer, Claim), *where)
     )
+    return stmt.join(Policy, Policy.id == Claim.policy_id) if with_policy else stmt
 
 
 def in_period(ctx: Ctx, col):
