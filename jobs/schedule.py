@@ -41,4 +41,13 @@ SCHEDULE: tuple[ScheduledJob, ...] = (
         timeout=1800,
         args=MappingProxyType({"horizon_days": 90}),
     ),
+    # Each enqueue kicks delivery at once; this catches deferred rows, retries and lost kicks.
+    ScheduledJob(name="deliver_messages", func="jobs.messages.deliver_due", cron="* * * * *", queue="messages",
+                 timeout=600),
+    # Leaders read the digest on the way in; yesterday's data has been loaded overnight.
+    ScheduledJob(name="daily_digest", func="jobs.digest.send_daily_digest", cron="30 7 * * *",
+                 queue="reports", timeout=1800),
+    # The previous month's workbook on the 1st, half an hour before that day's digest.
+    ScheduledJob(name="monthly_pack", func="jobs.digest.build_monthly_pack", cron="0 7 1 * *",
+                 queue="reports", timeout=3600),
 )

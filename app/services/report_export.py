@@ -23,7 +23,9 @@ from app.errors import NotFound
 from app.extensions import db
 from app.models import AuditChannel, OrgLevel, OrgUnit, Role, Staff
 from app.services import audit
+from app.services.reports import REPORTS, run_report
 from app.services.reports.base import Column, ReportParams, ReportResult
+from app.services.reports.common import report_set
 from app.services.reports.output import result_dict
 from app.timeutil import business_zone
 
@@ -232,18 +234,21 @@ def report_viewer(org_code: str | None = None, channel: AuditChannel = AuditChan
 
 def run_report_set(viewer: Viewer, date_from: date, date_to: date, cutoff: date,
                    keys: Iterable[str] | None = None, progress=None) -> list[ReportResult]:
-    """Every report (or those in `keys`, in registry order) with its default dimension and options."""
-    from app.services.reports import REPORTS, run_report
-
+    """Every report (or those in `keys`, in registry order) with its default dimension and options,
+    in one report set so what several share is computed once; `progress` is called per report."""
     wanted = list(REPORTS) if keys is None else list(keys)
     unknown = [key for key in wanted if key not in REPORTS]
     if unknown:
         raise NotFound(f"没有这些报表:{'、'.join(unknown)}")
     results = []
-    for key in wanted:
-        results.append(run_report(key, ReportParams(date_from, date_to, cutoff), viewer))
-        if progress is not None:
-            progress(results[-1])
+    with report_set():
+        for key in wanted:
+            results.append(run_report(key, ReportParams(date_from, date_to, cutoff), viewer))
+            if progress is not None:
+                progress(results[-1])
+    # Ends the read transaction, dropping the set's temporary tables: a second set in the same
+    # transaction (the digest runs yesterday, then the month) would otherwise meet their names.
+    db.session.commit()
     return results
 
 

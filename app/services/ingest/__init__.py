@@ -28,10 +28,10 @@ from app.extensions import db
 from app.models import AuditChannel
 from app.models.ingest import IMPORT_KIND_LABELS, ImportBatch, ImportKind, ImportStatus
 from app.services import audit
-from app.services.ingest.load import load
+from app.services.ingest.load import Loader
 from app.services.ingest.readers import FileRefused, read_table
 from app.services.ingest.report import write_report
-from app.services.ingest.validate import Issue, check
+from app.services.ingest.validate import Issue, check, missing_reason
 from app.timeutil import business_zone
 
 log = logging.getLogger(__name__)
@@ -114,7 +114,10 @@ def run_import(kind: str, path: str | Path, partial: bool = False, actor: Viewer
         result.total = len(table.rows)
         clock("read")
         connection = db.session.connection().connection.driver_connection
-        checked = check(kind, table, connection, business_zone(), lambda f, s: report(0.05 + 0.65 * f, s))
+        checked = check(kind, table, connection, business_zone(), lambda f, s: report(0.05 + 0.6 * f, s))
+        loader = Loader(kind, connection)
+        loader.stage(checked.stage_rows)
+        late = _add_unresolved(checked, loader.unresolved())
         clock("validate")
         result.issues = [issue for index in checked.bad_rows for issue in checked.issues[index]]
         result.bad = len(checked.bad_rows)
@@ -129,11 +132,12 @@ def run_import(kind: str, path: str | Path, partial: bool = False, actor: Viewer
                               f"请按错误报告修改后重新导入,或勾选“部分导入”只导入正确的行。")
             return _finish(batch_id, result, started)
         report(0.75, "写入")
-        landed = load(kind, checked.stage_rows, connection)
+        loader.drop(late)
+        landed = loader.upsert()
         clock("load")
         result.inserted, result.updated, result.pending = landed.inserted, landed.updated, landed.pending
         result.linked = landed.linked
-        result.unchanged = len(checked.stage_rows) - landed.inserted - landed.updated - landed.pending
+        result.unchanged = len(checked.stage_rows) - len(late) - landed.inserted - landed.updated - landed.pending
         result.status = ImportStatus.succeeded
         result.message = _summary(result)
         audit.record(actor, "import", "import_batch", batch_id,
@@ -157,6 +161,19 @@ def run_import(kind: str, path: str | Path, partial: bool = False, actor: Viewer
         result.message = f"导入失败,没有写入任何数据:{_db_reason(err)}"
         _finish(batch_id, result, started)
         raise
+
+
+def _add_unresolved(checked, misses: list[tuple[int, str]]) -> list[int]:
+    """Record references that only SQL could resolve as issues of their rows; return those rows."""
+    if not misses:
+        return []
+    index_of = {row_no: i for i, (row_no, _cells) in enumerate(checked.table.rows)}
+    for row_no, field_name in misses:
+        i = index_of[row_no]
+        column = next(c for c in checked.columns if c.field == field_name)
+        value = checked.values[field_name][i]
+        checked.fail(i, column, value, missing_reason(checked.kind, field_name, value))
+    return sorted({row_no for row_no, _f in misses})
 
 
 def _summary(result: ImportResult) -> str:

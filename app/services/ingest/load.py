@@ -29,6 +29,9 @@ class Target:
     secrets: tuple[tuple[str, str], ...] = ()  # (ciphertext, keyed hash): rewritten only when the hash changes
     template: str | None = None  # the table whose column types the staging table copies
     insert_only: dict[str, str] = field(default_factory=dict)  # column -> SQL expression on insert
+    # References resolved by joins on the staging table rather than fetched into Python: field ->
+    # (staging column, its SQL type, referred table, referred column).
+    joined_refs: dict[str, tuple[str, str, str, str]] = field(default_factory=dict)
 
 
 TARGETS: dict[ImportKind, Target] = {
@@ -67,7 +70,7 @@ TARGETS: dict[ImportKind, Target] = {
     ),
     ImportKind.policies: Target(
         "policies",
-        ("number", "line", "status", "customer_id", "vehicle_id", "issued_on", "start_date", "end_date",
+        ("number", "line", "status", "customer_key", "vin", "issued_on", "start_date", "end_date",
          "written_premium", "base_premium", "commission", "tax", "collected_premium", "collected_on", "channel_id",
          "customer_group_id", "branch_id", "team_id", "agent_id", "dealer_id", "previous_policy_number",
          "previous_insurer_id", "cancelled_at"),
@@ -76,6 +79,9 @@ TARGETS: dict[ImportKind, Target] = {
                  "written_premium", "base_premium", "commission", "tax", "collected_premium", "collected_on",
                  "channel_id", "customer_group_id", "branch_id", "team_id", "agent_id", "dealer_id",
                  "previous_policy_number", "previous_policy_id", "previous_insurer_id", "cancelled_at"),
+        # 100,000 policies name up to 100,000 customers and vehicles: joined in SQL, not fetched.
+        joined_refs={"customer": ("customer_key", "bytea", "customers", "id_number_hash"),
+                     "vehicle": ("vin", "varchar(17)", "vehicles", "vin")},
     ),
     ImportKind.claims: Target(
         "claims",
@@ -119,37 +125,76 @@ class Landed:
     linked: dict[str, int] = field(default_factory=dict)  # renewal links, claims landed from pending
 
 
-def load(kind: ImportKind, rows: list[tuple], connection) -> Landed:
-    """Stage `rows` (row_no first) and upsert them into the kind's table, inside the caller's transaction."""
-    target = TARGETS[kind]
-    _stage(target, rows, connection)
-    if kind == ImportKind.claims:
-        return _load_claims(target, connection)
-    if kind == ImportKind.policies:
-        select = {**{c: f"s.{c}" for c in target.stage}, "vin": "v.vin", "previous_policy_id": "prev.id"}
-        joins = ("JOIN vehicles v ON v.id = s.vehicle_id "
-                 "LEFT JOIN policies prev ON prev.number = s.previous_policy_number")
-        # The previous policy is looked up by number in the upsert itself; a SHARE lock on policies
-        # keeps it there (and makes two policy imports take turns).
-        bulk = _check_references_in_bulk(target, connection, extra=(("policies", "number", "previous_policy_number"),))
-        landed = _upsert(target, select, joins, connection)
-        if bulk:
-            connection.execute("SET LOCAL session_replication_role = origin")
-        landed.linked = _link_policies(connection)
-        return landed
-    return _upsert(target, {c: f"s.{c}" for c in target.stage}, "", connection)
+class Loader:
+    """The load of one file, in three steps inside the caller's transaction: stage the rows,
+    resolve what only SQL resolves (references of `joined_refs`; rows that miss are returned to
+    the caller as bad), upsert."""
+
+    def __init__(self, kind: ImportKind, connection):
+        self.kind = kind
+        self.target = TARGETS[kind]
+        self.connection = connection
+        self.bulk = False
+
+    def stage(self, rows: list[tuple]) -> None:
+        """COPY `rows` (row_no first) into a TEMP table typed like the target table."""
+        target = self.target
+        columns = ", ".join(target.stage)
+        extra = {col: sql_type for col, sql_type, _t, _c in target.joined_refs.values()}
+        template_columns = {c.name for c in _table(target.template or target.table).columns}
+        select = ", ".join(c if c in template_columns else f"NULL::{extra[c]} AS {c}" for c in target.stage)
+        self.connection.execute(f"DROP TABLE IF EXISTS {STAGE}")
+        # Column types copied from the target table, so COPY parses each value as the table would.
+        self.connection.execute(f"CREATE TEMP TABLE {STAGE} ON COMMIT DROP AS "
+                                f"SELECT 0::integer AS row_no, {select} FROM {target.template or target.table} "
+                                f"WITH NO DATA")
+        with self.connection.cursor() as cur, cur.copy(f"COPY {STAGE} (row_no, {columns}) FROM STDIN") as copy:
+            for start in range(0, len(rows), _CHUNK):
+                copy.write(copy_text(rows[start:start + _CHUNK]))
+        self.connection.execute(f"ANALYZE {STAGE}")
+        if self.kind == ImportKind.policies:
+            # The previous policy is looked up by number in the upsert; a SHARE lock on policies
+            # keeps it there (and makes two policy imports take turns).
+            self.bulk = _lock_references(self.target, self.connection, extra=("policies",))
+
+    def unresolved(self) -> list[tuple[int, str]]:
+        """(row number, field) of staged rows whose joined reference does not exist."""
+        misses = []
+        for field_name, (column, _type, referred, referred_column) in self.target.joined_refs.items():
+            rows = self.connection.execute(
+                f"SELECT s.row_no FROM {STAGE} s WHERE s.{column} IS NOT NULL AND NOT EXISTS "
+                f"(SELECT 1 FROM {referred} r WHERE r.{referred_column} = s.{column}) ORDER BY s.row_no").fetchall()
+            misses.extend((row_no, field_name) for (row_no,) in rows)
+        return misses
+
+    def drop(self, row_numbers: list[int]) -> None:
+        """Take rows found bad after staging out of the load (--partial)."""
+        if row_numbers:
+            self.connection.execute(f"DELETE FROM {STAGE} WHERE row_no = ANY(%s)", (row_numbers,))
+
+    def upsert(self) -> Landed:
+        target, connection = self.target, self.connection
+        if self.kind == ImportKind.claims:
+            return _load_claims(target, connection)
+        if self.kind == ImportKind.policies:
+            if self.bulk:
+                _check_staged_references(target, connection)
+            select = {**{c: f"s.{c}" for c in target.stage if c != "customer_key"},
+                      "customer_id": "c.id", "vehicle_id": "v.id", "previous_policy_id": "prev.id"}
+            joins = ("JOIN customers c ON c.id_number_hash = s.customer_key JOIN vehicles v ON v.vin = s.vin "
+                     "LEFT JOIN policies prev ON prev.number = s.previous_policy_number")
+            landed = _upsert(target, select, joins, connection)
+            if self.bulk:
+                connection.execute("SET LOCAL session_replication_role = origin")
+            landed.linked = _link_policies(connection)
+            return landed
+        return _upsert(target, {c: f"s.{c}" for c in target.stage}, "", connection)
 
 
-def _stage(target: Target, rows: list[tuple], connection) -> None:
-    columns = ", ".join(target.stage)
-    connection.execute(f"DROP TABLE IF EXISTS {STAGE}")
-    # Column types copied from the target table, so COPY parses each value as the table would.
-    connection.execute(f"CREATE TEMP TABLE {STAGE} ON COMMIT DROP AS "
-                       f"SELECT 0::integer AS row_no, {columns} FROM {target.template or target.table} WITH NO DATA")
-    with connection.cursor() as cur, cur.copy(f"COPY {STAGE} (row_no, {columns}) FROM STDIN") as copy:
-        for start in range(0, len(rows), _CHUNK):
-            copy.write(copy_text(rows[start:start + _CHUNK]))
-    connection.execute(f"ANALYZE {STAGE}")
+def _table(name: str):
+    from app.extensions import db
+
+    return db.metadata.tables[name]
 
 
 _CHUNK = 20_000
@@ -180,11 +225,19 @@ def copy_text(rows: list[tuple]) -> str:
                 columns.append([_NULL if v is None else v for v in column])
         elif isinstance(sample, bytes):
             columns.append([_NULL if v is None else "\\\\x" + v.hex() for v in column])
-        elif isinstance(sample, date):  # datetime too: isoformat keeps the zone
-            columns.append([_NULL if v is None else v.isoformat() for v in column])
-        else:  # int, Decimal
-            columns.append([_NULL if v is None else str(v) for v in column])
+        else:  # int, Decimal, date, datetime (isoformat keeps the zone)
+            text = _isoformat if isinstance(sample, date) else str
+            distinct = set(column)
+            if len(distinct) * 4 < len(column):  # ids, dates: format each distinct value once
+                formatted = {v: _NULL if v is None else text(v) for v in distinct}
+                columns.append(list(map(formatted.__getitem__, column)))
+            else:
+                columns.append([_NULL if v is None else text(v) for v in column])
     return "\n".join(map("\t".join, zip(*columns, strict=True))) + "\n"
+
+
+def _isoformat(value: date) -> str:
+    return value.isoformat()
 
 
 def _escape(value: str) -> str:
@@ -222,34 +275,41 @@ def _upsert(target: Target, select: dict[str, str], joins: str, connection, sour
     return Landed(inserted=inserted, updated=updated)
 
 
-def _check_references_in_bulk(target: Target, connection, extra: tuple = ()) -> bool:
-    """Check every reference of the staged rows with one query per foreign key, under table locks,
-    then turn PostgreSQL's row-by-row foreign-key triggers off for this transaction's upsert.
+def _lock_references(target: Target, connection, extra: tuple[str, ...] = ()) -> bool:
+    """Take SHARE locks on every table the staged rows refer to, if this transaction may then turn
+    PostgreSQL's row-by-row foreign-key triggers off for its upsert (see _check_staged_references).
 
     Why: a foreign-key trigger runs a `SELECT ... FOR KEY SHARE` per inserted row and key; for
     100,000 policies with ten keys that was two thirds of the import (and locking the referenced
     rows in bulk costs as much: each row lock rewrites the row). Instead this takes what
     `ALTER TABLE ... ADD FOREIGN KEY` takes to validate a whole table: SHARE locks on the referred
-    tables (reads go on; writes to them wait until the import commits, a few seconds), so the
-    anti-joins below stay true until commit.
+    tables (reads go on; writes to them wait until the import commits, a few seconds), so one
+    anti-join per key, run under those locks, stays true until commit.
 
     `session_replication_role = replica` (what pg_restore --disable-triggers and logical
     replication use) needs superuser or, on PostgreSQL 15+, `GRANT SET ON PARAMETER
     session_replication_role TO <app role>`; without it the import keeps the ordinary triggers and
-    is only slower. It turns off every ordinary trigger in this transaction: a trigger added later
-    that must fire for imports needs ENABLE ALWAYS. Returns whether the triggers are off.
+    is only slower. It turns off every ordinary trigger for the upsert statement: a trigger added
+    later that must fire for imports needs ENABLE ALWAYS. Returns whether the fast path is on.
     """
     allowed = connection.execute(
         "SELECT current_setting('server_version_num')::int >= 150000 "
         "AND has_parameter_privilege('session_replication_role', 'SET')").fetchone()[0]
     if not allowed:
         return False
-    from app.extensions import db
+    tables = {fk.column.table.name for fk in _table(target.table).foreign_keys}
+    tables |= {referred for _c, _t, referred, _rc in target.joined_refs.values()} | set(extra)
+    connection.execute(f"LOCK TABLE {', '.join(sorted(tables))} IN SHARE MODE")
+    return True
 
+
+def _check_staged_references(target: Target, connection) -> None:
+    """Every foreign key of the staged rows, one anti-join per key column (under the SHARE locks),
+    then the triggers off for the upsert that follows."""
     keys = [(fk.column.table.name, fk.column.name, fk.parent.name)
-            for fk in db.metadata.tables[target.table].foreign_keys if fk.parent.name in target.stage]
-    tables = sorted({referred for referred, _c, _p in (*keys, *extra)})
-    connection.execute(f"LOCK TABLE {', '.join(tables)} IN SHARE MODE")
+            for fk in _table(target.table).foreign_keys if fk.parent.name in target.stage]
+    keys += [(referred, referred_column, column)
+             for column, _type, referred, referred_column in target.joined_refs.values()]
     for referred, referred_column, column in keys:
         missing = connection.execute(
             f"SELECT count(*) FROM (SELECT DISTINCT {column} AS key FROM {STAGE} WHERE {column} IS NOT NULL) w "
@@ -257,7 +317,6 @@ def _check_references_in_bulk(target: Target, connection, extra: tuple = ()) -> 
         if missing:
             raise ReferenceVanished(referred)
     connection.execute("SET LOCAL session_replication_role = replica")
-    return True
 
 
 class ReferenceVanished(RuntimeError):

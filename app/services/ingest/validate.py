@@ -22,7 +22,7 @@ from app.models.ingest import ImportKind
 from app.security.fields import cipher, mask_id_number, mask_mobile, normalise
 from app.services.ingest import parsers
 from app.services.ingest.columns import COLUMNS, KEYS, REPORT_COLUMNS, Column
-from app.services.ingest.load import copy_text
+from app.services.ingest.load import TARGETS, copy_text
 from app.services.ingest.readers import FileRefused, Table
 from app.validators import (
     birthday_from_id_number,
@@ -301,8 +301,9 @@ class Lookups:
 def _resolve_refs(checked: Checked, lookups: Lookups) -> None:
     """Replace each reference column's codes by what they name (an id, or a tuple of facts)."""
     by_ref: dict[str, list[Column]] = defaultdict(list)
+    joined = TARGETS[checked.kind].joined_refs
     for column in checked.columns:
-        if column.type == "ref":
+        if column.type == "ref" and column.field not in joined:
             by_ref[column.ref].append(column)
     for ref, columns in by_ref.items():
         wanted = {v for c in columns for v in set(checked.values[c.field])} - {None}
@@ -532,21 +533,28 @@ def _build_policies(checked: Checked) -> None:
     zone = checked.zone
     rows = checked.table.rows
     append = checked.stage_rows.append
+    digest = cipher().digest
     number, line, status, customer, vehicle = v["number"], v["line"], v["status"], v["customer"], v["vehicle"]
     issued, start, end, written, base = v["issued_on"], v["start_date"], v["end_date"], v["written_premium"], \
         v["base_premium"]
     commission, tax, collected, collected_on = v["commission"], v["tax"], v["collected_premium"], v["collected_on"]
     channel, group, branch, agent, dealer = v["channel"], v["customer_group"], v["branch"], v["agent"], v["dealer"]
     previous, insurer, cancelled = v["previous_policy_number"], v["previous_insurer"], v["cancelled_on"]
+    # Customer and vehicle are named by ID number and VIN; the upsert joins them (load.TARGETS).
     for i in _good_rows(checked):
         a = agent[i]
         c = cancelled[i]
         append((
-            rows[i][0], number[i], line[i], status[i], customer[i], vehicle[i], issued[i], start[i], end[i],
+            rows[i][0], number[i], line[i], status[i], digest(customer[i]), vehicle[i], issued[i], start[i], end[i],
             written[i], base[i], commission[i], tax[i], collected[i], collected_on[i], channel[i], group[i],
             branch[i][0], a[1] if a else None, a[0] if a else None, dealer[i], previous[i], insurer[i],
             datetime.combine(c, time(), zone) if c else None,
         ))
+
+
+def missing_reason(kind: ImportKind, field_name: str, value) -> str:
+    """Why a reference resolved in SQL (load.Target.joined_refs) was not found."""
+    return _missing_reason(next(c for c in COLUMNS[kind] if c.field == field_name), value)
 
 
 def _rules_claims(checked: Checked, lookups: Lookups, zone) -> None:
