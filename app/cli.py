@@ -16,5 +16,8 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(staff_cli)
     app.cli.add_command(worker_command)
     app.cli.add_command(scheduler_command)
+    from app.commands.messages import messages_cli
+
+    app.cli.add_command(messages_cli)
     app.cli.add_command(kpi_cli)
     app.cli.add_command(import_command)

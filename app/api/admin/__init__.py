@@ -6,6 +6,7 @@ from __future__ import annotations
 def register(app, api, csrf) -> None:
     from app.api.admin import (
         imports,  # noqa: F401  (the 数据导入 pages, on the same blueprint)
+        messaging,  # noqa: F401  (the 消息 pages: templates and the outbox)
         pages,  # noqa: F401  (attaches the pages to the panel blueprint)
         report_pages,  # noqa: F401  (the report pages, on the same blueprint)
     )

@@ -34,8 +34,12 @@ NAV_ITEMS = [
     ("admin.reports", "报表"),
     ("admin.audit_logs", "审计日志"),
     ("admin.imports", "数据导入"),
+    ("admin.message_templates", "消息模板"),
+    ("admin.outbox", "消息发送"),
 ]
 NAV_ACTIVE = {
+    "admin.message_template_edit": "admin.message_templates",
+    "admin.outbox_detail": "admin.outbox",
     "admin.customer_detail": "admin.customers",
     "admin.policy_detail": "admin.policies",
     "admin.claim_detail": "admin.claims",

@@ -19,6 +19,7 @@ import hashlib
 import logging
 import os
 import socket
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -51,6 +52,9 @@ DELIVERY_JOB = "jobs.messages.deliver_due"
 DELIVERY_JOB_ID = "messages-deliver"
 # WeChat: the user has no subscription left for this template (or never had one).
 WECHAT_NO_SUBSCRIPTION = "43101"
+# Transient errors after which the provider may still have sent the message (a read timeout, a
+# garbled answer): retrying could send twice, so the row goes to 'uncertain' for a person to check.
+AMBIGUOUS_ERROR_CODES = {"timeout", "bad_response"}
 # Attempts in these states count towards a recipient's daily cap: each may have reached them.
 COUNTED_STATUSES = (MessageStatus.sent, MessageStatus.sending, MessageStatus.uncertain)
 
@@ -206,15 +210,17 @@ def default_gateway_for(channel: str):
 
 def deliver_due(batch_size: int | None = None, *, gateway_for: GatewayLookup | None = None,
                 clock: Clock = utcnow, worker: str | None = None, max_batches: int | None = None,
-                on_batch: Callable[[int], None] | None = None) -> DeliveryReport:
-    """Sweep stuck rows, then claim and deliver due messages in batches until none is due."""
+                max_seconds: float | None = None, on_batch: Callable[[int], None] | None = None) -> DeliveryReport:
+    """Sweep stuck rows, then claim and deliver due messages in batches until none is due (or
+    max_batches / max_seconds is reached: a job stops claiming well before RQ would kill it)."""
     batch_size = batch_size or current_app.config["MESSAGE_BATCH_SIZE"]
     gateway_for = gateway_for or default_gateway_for
     worker = worker or worker_name()
     report = DeliveryReport()
     sweep_stuck(report, clock)
     batches = 0
-    while max_batches is None or batches < max_batches:
+    deadline = None if max_seconds is None else time.monotonic() + max_seconds
+    while (max_batches is None or batches < max_batches) and (deadline is None or time.monotonic() < deadline):
         batch = claim(batch_size, worker, clock)
         if not batch:
             break
@@ -422,7 +428,12 @@ def deliver_one(message: Claimed, worker: str, gateway_for: GatewayLookup, clock
     try:
         result = gateway.send(outgoing)
     except TransientError as err:
-        status = _record_transient(message, worker, err, clock)
+        if err.code in AMBIGUOUS_ERROR_CODES:
+            _set(message.id, worker, status=MessageStatus.uncertain, error_code=str(err.code),
+                 last_error=f"发送结果未知,可能已送达,不自动重发:{err}"[:2000])
+            status = MessageStatus.uncertain
+        else:
+            status = _record_transient(message, worker, err, clock)
     except PermanentError as err:
         status = _record_permanent(message, worker, err)
     except Exception as err:

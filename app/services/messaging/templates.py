@@ -63,13 +63,16 @@ def save_template(viewer: Viewer | None, template_id: int, changes: dict) -> Mes
     return template
 
 
-def preview(template_id: int, variables: dict | None = None) -> Rendered:
-    """Render without saving (sample variables unless others are given)."""
+def preview_changes(template_id: int, changes: dict) -> Rendered:
+    """Render the template as it would be with `changes` (with their sample variables), saving nothing."""
     template = get_template(template_id)
     try:
-        return check(template, variables)
+        for name, value in changes.items():
+            if name in EDITABLE:
+                setattr(template, name, value)
+        return check(template)
     finally:
-        db.session.rollback()  # check() may have touched subscribe_fields
+        db.session.rollback()
 
 
 def set_enabled(viewer: Viewer | None, template_id: int, enabled: bool) -> MessageTemplate:
