@@ -183,3 +183,17 @@ def test_the_upload_form_carries_a_csrf_token(app, client, people):
         app.config["WTF_CSRF_ENABLED"] = False
     assert resp.status_code == 400 and batches() == 0
 
+
+
+def test_a_branch_manager_imports_only_for_their_own_branch(client, people, run_jobs):
+    login(client, "bm2")  # 桥西支公司 (HB0102); the dealers sample has one dealer of each branch
+
+    resp = upload(client, "dealers", (SAMPLES / "dealers.csv").read_bytes(), "dealers.csv", partial=True)
+    run_jobs()
+
+    body = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "新增 1" in body and "错误 1" in body
+    assert db.session.scalars(select(Dealer.code)).all() == ["D010201"]  # their own; the city is theirs too
+    batch_id = resp.headers["Location"].rsplit("/", 1)[1]
+    report = client.get(f"/admin/imports/{batch_id}/report").get_data().decode("utf-8-sig")
+    assert "管理机构代码:机构代码 HB0101 不在您的管辖范围内" in report

@@ -25,7 +25,7 @@ from sqlalchemy import update
 from app.auth.viewer import Viewer
 from app.errors import DomainError
 from app.extensions import db
-from app.models import AuditChannel
+from app.models import AuditChannel, Role
 from app.models.ingest import IMPORT_KIND_LABELS, ImportBatch, ImportKind, ImportStatus
 from app.services import audit
 from app.services.ingest.load import Loader
@@ -114,7 +114,8 @@ def run_import(kind: str, path: str | Path, partial: bool = False, actor: Viewer
         result.total = len(table.rows)
         clock("read")
         connection = db.session.connection().connection.driver_connection
-        checked = check(kind, table, connection, business_zone(), lambda f, s: report(0.05 + 0.6 * f, s))
+        checked = check(kind, table, connection, business_zone(), lambda f, s: report(0.05 + 0.6 * f, s),
+                        scope_path=_scope_path(actor))
         loader = Loader(kind, connection)
         loader.stage(checked.stage_rows)
         late = _add_unresolved(checked, loader.unresolved())
@@ -161,6 +162,14 @@ def run_import(kind: str, path: str | Path, partial: bool = False, actor: Viewer
         result.message = f"导入失败,没有写入任何数据:{_db_reason(err)}"
         _finish(batch_id, result, started)
         raise
+
+
+def _scope_path(actor: Viewer) -> str | None:
+    """Administrators and the command line import for the whole company; a branch manager for
+    their own org subtree."""
+    if actor.staff is None or actor.role == Role.admin:
+        return None
+    return actor.staff.org_unit.path
 
 
 def _add_unresolved(checked, misses: list[tuple[int, str]]) -> list[int]:

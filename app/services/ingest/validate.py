@@ -56,6 +56,7 @@ class Checked:
     columns: list[Column]  # the kind's columns present in the file
     values: dict[str, list]  # field -> one value per data row
     zone: ZoneInfo  # business time: dates that become moments (注销日期) start there
+    scope_path: str | None = None  # a non-admin importer's org subtree (see check)
     issues: dict[int, list[Issue]] = field(default_factory=lambda: defaultdict(list))
     stage_rows: list[tuple] = field(default_factory=list)  # one per good row, in file order
 
@@ -83,10 +84,13 @@ def _show(raw, masked: str | None) -> str:
     return text
 
 
-def check(kind: ImportKind, table: Table, connection, zone: ZoneInfo, progress: Progress) -> Checked:
-    """Validate every row of `table` as a `kind` file; `connection` is the session's psycopg one."""
+def check(kind: ImportKind, table: Table, connection, zone: ZoneInfo, progress: Progress,
+          scope_path: str | None = None) -> Checked:
+    """Validate every row of `table` as a `kind` file; `connection` is the session's psycopg one.
+    scope_path: the org-unit path of a non-admin importer; org units, teams and staff a row names
+    must sit in that subtree."""
     columns, positions = _map_headers(kind, table.headers)
-    checked = Checked(kind, table, columns, {}, zone)
+    checked = Checked(kind, table, columns, {}, zone, scope_path)
     rows = table.rows
     steps = len(columns) + 3
     cells = [cells for _row_no, cells in rows]
@@ -98,7 +102,7 @@ def check(kind: ImportKind, table: Table, connection, zone: ZoneInfo, progress: 
         if column.field not in checked.values:
             checked.values[column.field] = [column.default] * len(rows)
     lookups = Lookups(connection)
-    _resolve_refs(checked, lookups)
+    _resolve_refs(checked, lookups, scope_path)
     progress((len(columns) + 1) / steps, "校验")
     _check_duplicates(checked)
     RULES[kind](checked, lookups, zone)
@@ -250,11 +254,13 @@ class Lookups:
 
     def team(self, codes) -> dict:
         return {r[0]: r[1:] for r in self._rows(
-            "SELECT code, id, branch_id FROM teams WHERE code = ANY(%s) AND active", codes)}
+            "SELECT t.code, t.id, t.branch_id, o.path FROM teams t JOIN org_units o ON o.id = t.branch_id "
+            "WHERE t.code = ANY(%s) AND t.active", codes)}
 
     def staff(self, codes) -> dict:
         return {r[0]: r[1:] for r in self._rows(
-            "SELECT code, id, team_id, org_unit_id, role FROM staff WHERE code = ANY(%s)", codes)}
+            "SELECT s.code, s.id, s.team_id, s.org_unit_id, s.role, o.path FROM staff s "
+            "JOIN org_units o ON o.id = s.org_unit_id WHERE s.code = ANY(%s)", codes)}
 
     def dealer(self, codes) -> dict:
         return {r[0]: r[1] for r in self._rows("SELECT code, id FROM dealers WHERE code = ANY(%s)", codes)}
@@ -298,8 +304,9 @@ class Lookups:
         return dict(self._rows("SELECT number, id FROM claims WHERE number = ANY(%s)", numbers))
 
 
-def _resolve_refs(checked: Checked, lookups: Lookups) -> None:
-    """Replace each reference column's codes by what they name (an id, or a tuple of facts)."""
+def _resolve_refs(checked: Checked, lookups: Lookups, scope_path: str | None = None) -> None:
+    """Replace each reference column's codes by what they name (an id, or a tuple of facts whose
+    last item, for org units, teams and staff, is the org path)."""
     by_ref: dict[str, list[Column]] = defaultdict(list)
     joined = TARGETS[checked.kind].joined_refs
     for column in checked.columns:
@@ -322,7 +329,21 @@ def _resolve_refs(checked: Checked, lookups: Lookups) -> None:
                 for i, value in enumerate(values):
                     if value is not None and resolved[i] is None:
                         checked.fail(i, column, value, _missing_reason(column, value))
+            if scope_path and ref in ("org", "team", "staff"):
+                _check_scope(checked, column, values, resolved, scope_path)
             checked.values[column.field] = resolved
+
+
+def _check_scope(checked: Checked, column: Column, values: list, resolved: list, scope_path: str) -> None:
+    """A branch manager imports for their own subtree only; a dealer may sit in their city."""
+    ancestor_ok = checked.kind == ImportKind.dealers and column.field == "city"
+    for i, hit in enumerate(resolved):
+        if hit is None:
+            continue
+        path = hit[-1]
+        if not path.startswith(scope_path) and not (ancestor_ok and scope_path.startswith(path)):
+            checked.fail(i, column, values[i], f"{REF_LABELS[column.ref]} {values[i]} 不在您的管辖范围内")
+            resolved[i] = None
 
 
 def _missing_reason(column: Column, value) -> str:
@@ -610,19 +631,22 @@ def _rules_plans(checked: Checked, lookups: Lookups, zone) -> None:
         if v["owner_type"][i] and v["owner_code"][i]:
             by_type[v["owner_type"][i]].add(v["owner_code"][i])
     found = {
-        "org": {k: x[0] for k, x in lookups.org(by_type["org"]).items()},
-        "team": {k: x[0] for k, x in lookups.team(by_type["team"]).items()},
-        "agent": {k: x[0] for k, x in lookups.staff(by_type["agent"]).items()},
-        "dealer": lookups.dealer(by_type["dealer"]),
+        "org": {k: (x[0], x[-1]) for k, x in lookups.org(by_type["org"]).items()},
+        "team": {k: (x[0], x[-1]) for k, x in lookups.team(by_type["team"]).items()},
+        "agent": {k: (x[0], x[-1]) for k, x in lookups.staff(by_type["agent"]).items()},
+        "dealer": {k: (x, None) for k, x in lookups.dealer(by_type["dealer"]).items()},
     }
     labels = {"org": "机构代码", "team": "团队代码", "agent": "工号", "dealer": "车商代码"}
     v["owner_id"] = [None] * checked.total
     for i in range(checked.total):
         kind, code = v["owner_type"][i], v["owner_code"][i]
         if kind and code:
-            owner = found[kind].get(code)
+            owner, path = found[kind].get(code, (None, None))
             if owner is None:
                 checked.fail(i, col["owner_code"], code, f"{labels[kind]} {code} 不存在")
+            elif checked.scope_path and path is not None and not path.startswith(checked.scope_path):
+                checked.fail(i, col["owner_code"], code, f"{labels[kind]} {code} 不在您的管辖范围内")
+                owner = None
             v["owner_id"][i] = owner
 
 
