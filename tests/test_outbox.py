@@ -515,3 +515,28 @@ def test_an_admin_resend_queues_an_uncertain_message_again(templates):
     assert row(message.id).status == MessageStatus.sent and len(gateway.sent) == 2
     with pytest.raises(DomainError, match=re.escape("只有发送失败或结果未知")):
         outbox.requeue(message.id)
+
+
+# ---- the CLI ----------------------------------------------------------------------------------------
+
+def test_cli_loads_templates_once_and_delivers_in_log_mode(app, db):
+    runner = app.test_cli_runner()
+    assert "新建模板 9 个,已存在 0 个" in runner.invoke(args=["messages", "templates-load"]).output
+    assert "新建模板 0 个,已存在 9 个" in runner.invoke(args=["messages", "templates-load"]).output
+    message = messaging.enqueue("wecom_app", "lijingli", "renewal_task_wecom",
+                                {"name": "李", "count": 1, "days": 30, "new_count": 0}, "cli:1", kick=False)
+
+    result = runner.invoke(args=["messages", "deliver"])
+
+    assert result.exit_code == 0, result.output
+    assert "认领 1 条,已发送 1 条" in result.output
+    assert row(message.id).status == MessageStatus.sent  # MESSAGING_MODE=log: written to the log only
+
+
+def test_cli_send_test_uses_the_sample_variables_and_reports_errors_in_chinese(app, templates):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["messages", "send-test", "wecom_robot", "robot-key", "daily_digest_robot"])
+    assert result.exit_code == 0, result.output
+    assert "已发送" in result.output and "保运经营日报" in result.output
+    bad = runner.invoke(args=["messages", "send-test", "sms", "12345", "birthday_sms"])
+    assert bad.exit_code == 1 and "手机号" in bad.output

@@ -52,8 +52,10 @@ def send_test(channel: str, recipient: str, template: str, variables_json: str |
         report = outbox.deliver_due()
     except (DomainError, json.JSONDecodeError) as err:
         raise click.ClickException(getattr(err, "message", str(err))) from None
+    from app.models.messaging import STATUS_LABELS
+
     status = report.outcomes.get(message.id)
-    click.echo(f"消息 {message.id}:{status or '未发送(可能被推迟,见管理后台)'}")
+    click.echo(f"消息 {message.id}:{STATUS_LABELS[status] if status else '未发送(可能被推迟,见管理后台)'}")
     click.echo(message.body_text)
 
 
