@@ -209,3 +209,28 @@ def test_a_failed_token_fetch_is_transient_and_names_the_setting(app, live_messa
     assert err.value.code == "40125"
     assert "WECHAT_APP_SECRET" in str(err.value)
     assert "wrong" not in str(err.value)
+
+
+def test_a_stalled_token_endpoint_times_out_and_frees_the_lock(app, live_messaging):
+    fake = live_messaging.wechat
+    fake.fail_next(path="/cgi-bin/token", stall=10)
+    with messaging_config(app, HTTP_TIMEOUT_SECONDS=1):
+        started = time.monotonic()
+        with pytest.raises(TransientError) as err:
+            gateway_for(Channel.WECHAT_SUBSCRIBE).send(subscribe())
+        assert time.monotonic() - started < 2.5
+        assert err.value.code == "timeout"
+        # The lock went with the failed fetch: the next send fetches and goes through at once.
+        gateway_for(Channel.WECHAT_SUBSCRIBE).send(subscribe())
+    assert len(fake.delivered) == 1
+
+
+def test_redis_down_is_transient(live_messaging):
+    fake = live_messaging.wechat
+    settings = WeChatSettings(app_id=fake.app_id, secret=fake.secret, base_url=fake.base_url, timeout=2.0)
+    unreachable = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=1)
+    api = WeChatApi(settings, unreachable, "baoyun-test:token")
+    with pytest.raises(TransientError) as err:
+        api.send_subscribe("oUser0000000000001", "tmpl-renewal", {"thing1": "续保提醒"})
+    assert err.value.code == "token_cache"
+    assert fake.token_fetches == 0 and fake.requests == []
