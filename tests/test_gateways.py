@@ -109,6 +109,7 @@ def test_sms_bad_mobile_is_permanent_and_never_sent(live_messaging):
     (dict(send_status="LimitExceeded.PhoneNumberOneHourLimit"), TransientError,
      "LimitExceeded.PhoneNumberOneHourLimit"),
     (dict(status=502), TransientError, "502"),
+    (dict(status=403), TransientError, "403"),  # a proxy's or the network's answer, not Tencent's
 ])
 def test_sms_errors_are_classified(live_messaging, script, error, code):
     live_messaging.sms.fail_next(**script)
@@ -356,7 +357,7 @@ def test_a_stalled_provider_fails_after_the_configured_timeout(app, live_messagi
             gateway.send(outgoing)
         elapsed = time.monotonic() - started
     assert err.value.code == "timeout"
-    assert 0.9 <= elapsed < 2.5
+    assert 0.9 <= elapsed < 3
     assert len(fakes[channel].requests) >= 1  # it did reach the provider: a timeout is ambiguous
 
 
