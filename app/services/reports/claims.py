@@ -22,7 +22,7 @@ from app.services.reports.common import (
     in_period,
     one_minus,
     ratio,
-    written_select,
+    written_from,
 )
 from app.services.reports.engine import AlertRule, ReportSpec
 
@@ -31,7 +31,7 @@ HUNDRED_MILLION = Decimal(100_000_000)
 
 
 def written_source(ctx: Ctx) -> Source:
-    return Source(written_select(ctx).subquery("written"), "policies")
+    return Source(written_from(ctx), "policies")
 
 
 def claims_of_written(ctx: Ctx) -> Source:

@@ -392,6 +392,14 @@ def written_select(ctx: Ctx, date_from: date | None = None, date_to: date | None
     )
 
 
+def written_from(ctx: Ctx, *extra, **kw):
+    """The written set as a FROM clause; the plain one is computed once per report set."""
+    stmt = written_select(ctx, extra=extra, **kw)
+    if not extra and not kw and in_report_set():
+        return memoised(stmt, "written")
+    return stmt.subquery("written")
+
+
 # --- claims as at the cut-off ---------------------------------------------------------------------
 
 

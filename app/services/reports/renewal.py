@@ -24,7 +24,7 @@ from app.services.reports.common import (
     renewal_units_source,
     self_insurers,
     staff_scope,
-    written_select,
+    written_from,
 )
 from app.services.reports.engine import AlertRule, ReportSpec
 
@@ -33,7 +33,7 @@ RENEWAL_DIMS = ("branch", "city", "team", "agent", "channel", "customer_group", 
 
 
 def _written(ctx: Ctx, *extra, **kw) -> Source:
-    return Source(written_select(ctx, extra=extra, **kw).subquery("written"), "policies")
+    return Source(written_from(ctx, *extra, **kw), "policies")
 
 
 # --- 保单保费统计 -------------------------------------------------------------------------------------
