@@ -20,19 +20,8 @@ log = logging.getLogger(__name__)
 
 # A WeCom robot refuses markdown longer than this (UTF-8 bytes), template text included.
 MARKDOWN_MAX_BYTES = 4096
-MORE_TEXT = "……更多见管理后台"
+MORE_TEXT = "更多见管理后台"
 TEMPLATE = "daily_digest_robot"
-# Totals shown per report in the digest: leaders read it on a phone.
-FIGURES_PER_REPORT = 3
-
-
-def _figures(result: ReportResult) -> str | None:
-    if not result.totals:
-        return None
-    shown = [f"{column.label} {report_export.format_value(result.totals[column.key], column.kind, short=True)}"
-             for column in result.columns
-             if column.kind != "text" and result.totals.get(column.key) is not None][:FIGURES_PER_REPORT]
-    return f"- {result.title}:{','.join(shown)}" if shown else None
 
 
 def link(path: str, text: str) -> str:
@@ -40,43 +29,67 @@ def link(path: str, text: str) -> str:
     return f"[{text}]({base}{path})" if base else f"{text}:管理后台 {path}"
 
 
-def digest_lines(day: date, yesterday: list[ReportResult], month: list[ReportResult]) -> list[str]:
-    """Thresholds crossed first (month to date, then yesterday), then each report's totals for
-    yesterday and for the month."""
-    alerts = [f'<font color="warning">【本月】{r.title}:{a.message}</font>' for r in month for a in r.alerts]
-    alerts += [f'<font color="warning">【昨日】{r.title}:{a.message}</font>' for r in yesterday for a in r.alerts]
-    lines = [f"**预警 {len(alerts)} 项**", *alerts] if alerts else ["**预警**:无指标越过阈值"]
-    lines.append(f"**昨日 {day:%m-%d}**")
-    lines += [line for line in map(_figures, yesterday) if line] or ["- 无数据"]
-    lines.append(f"**本月累计 {day.replace(day=1):%m-%d} 至 {day:%m-%d}**")
-    lines += [line for line in map(_figures, month) if line] or ["- 无数据"]
+def alert_lines(yesterday: list[ReportResult], month: list[ReportResult]) -> list[str]:
+    """Every threshold crossed: the month's before yesterday's, company totals before single rows
+    (a total's label starts with 合计)."""
+    tagged = [(0, "本月", r, a) for r in month for a in r.alerts]
+    tagged += [(1, "昨日", r, a) for r in yesterday for a in r.alerts]
+    tagged.sort(key=lambda t: (t[0], not t[3].label.startswith(report_export.TOTAL_LABEL)))
+    return [f'<font color="warning">【{when}】{r.title}:{a.message}</font>' for _, when, r, a in tagged]
+
+
+def figure_lines(yesterday: list[ReportResult], month: list[ReportResult]) -> list[str]:
+    """The key figures, yesterday and month to date side by side, one line each."""
+    day = {r.key: r for r in yesterday}
+    lines = []
+    for key, column_key in report_export.KEY_FIGURES:
+        mtd = next((r for r in month if r.key == key), None)
+        column = next((c for c in mtd.columns if c.key == column_key), None) if mtd else None
+        if column is None:
+            continue
+
+        def shown(result: ReportResult | None, column=column) -> str:
+            value = (result.totals or {}).get(column.key) if result else None
+            return report_export.format_value(value, column.kind, short=True)
+
+        lines.append(f"- {column.label}:{shown(day.get(key))} / {shown(mtd)}")
     return lines
 
 
-def fit(lines: list[str], footer: str, budget: int) -> str:
-    """As many whole lines as fit in `budget` bytes with the footer; when lines are cut, a
-    MORE_TEXT line says so. A cut never splits a number or a tag."""
+def digest_content(yesterday: list[ReportResult], month: list[ReportResult], budget: int) -> str:
+    """Alerts first, as many as leave room for the key figures and the link within `budget` bytes;
+    the rest are counted on a '……另有 N 项预警,更多见管理后台' line. Lines are never split."""
+    alerts = alert_lines(yesterday, month)
+    head = [f"**预警 {len(alerts)} 项**"] if alerts else ["**预警**:无指标越过阈值"]
+    figures = ["**关键指标**(昨日 / 本月累计)", *(figure_lines(yesterday, month) or ["- 无数据"])]
+    footer = link("/admin/reports", "查看全部报表")
+
     def size(parts: list[str]) -> int:
         return len("\n".join(parts).encode("utf-8"))
 
-    if size([*lines, footer]) <= budget:
-        return "\n".join([*lines, footer])
-    kept: list[str] = []
-    tail = [MORE_TEXT, footer]
-    for line in lines:
-        if size([*kept, line, *tail]) > budget:
-            break
-        kept.append(line)
-    return "\n".join([*kept, *tail])
+    kept = list(alerts)
+    while kept and size([*head, *kept, *figures, footer]) > budget:
+        kept.pop()
+        more = f"……另有 {len(alerts) - len(kept)} 项预警,{MORE_TEXT}"
+        if size([*head, *kept, more, *figures, footer]) <= budget:
+            return "\n".join([*head, *kept, more, *figures, footer])
+    text = "\n".join([*head, *kept, *figures, footer])
+    if size([text]) <= budget:
+        return text
+    # Not even the figures fit (a template with a long frame): whole lines up to the limit.
+    lines = [*head, *figures]
+    while lines and size([*lines, "……" + MORE_TEXT, footer]) > budget:
+        lines.pop()
+    return "\n".join([*lines, "……" + MORE_TEXT, footer])
 
 
-def robot_variables(title: str, cutoff: date, lines: list[str], footer: str) -> dict:
-    """The template's variables, `content` cut so the rendered message stays within the robot's
-    limit whatever the (admin-editable) template adds around it."""
+def robot_variables(title: str, cutoff: date, content) -> dict:
+    """The template's variables; `content(budget)` builds the text within the bytes the robot's
+    limit leaves after whatever the (admin-editable) template adds around it."""
     variables = {"title": title, "cutoff": f"{cutoff.year}年{cutoff.month}月{cutoff.day}日", "content": ""}
     template = enabled_template(TEMPLATE, MessageChannel.wecom_robot)
     frame = len(messaging.render(template, variables).text.encode("utf-8"))
-    return {**variables, "content": fit(lines, footer, MARKDOWN_MAX_BYTES - frame)}
+    return {**variables, "content": content(MARKDOWN_MAX_BYTES - frame)}
 
 
 def _robot_key() -> str | None:
@@ -98,7 +111,7 @@ def send_daily_digest(day: str | None = None) -> dict:
     yesterday = report_export.run_report_set(viewer, the_day, the_day, the_day)
     month = report_export.run_report_set(viewer, the_day.replace(day=1), the_day, the_day)
     variables = robot_variables(f"保运经营日报 {the_day:%Y-%m-%d}({viewer.staff.org_unit.name})", the_day,
-                                digest_lines(the_day, yesterday, month), link("/admin/reports", "查看全部报表"))
+                                lambda budget: digest_content(yesterday, month, budget))
     message = messaging.enqueue(MessageChannel.wecom_robot, robot, TEMPLATE, variables, dedupe_key)
     log.info("digest for %s: message %s, %d alerts", the_day, message.id,
              sum(len(r.alerts) for r in yesterday + month))
@@ -129,7 +142,8 @@ def build_monthly_pack(month: str | None = None) -> dict:
     robot = _robot_key()
     if robot is None:
         return {"month": label, "pack": pack.name, "sent": False}
-    lines = [f"{label} 全部报表及指标口径(Excel)已生成,文件 {pack.download_name}。"]
-    variables = robot_variables(f"保运月度报表包 {label}", end, lines, link("/admin/reports/packs", "下载报表包"))
+    content = f"{label} 全部报表及指标口径(Excel)已生成,文件 {pack.download_name}。\n" + link(
+        "/admin/reports/packs", "下载报表包")
+    variables = robot_variables(f"保运月度报表包 {label}", end, lambda budget: content)
     message = messaging.enqueue(MessageChannel.wecom_robot, robot, TEMPLATE, variables, f"digest:monthly:{label}")
     return {"month": label, "pack": pack.name, "sent": True, "message_id": message.id}

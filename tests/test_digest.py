@@ -25,57 +25,57 @@ DAY = date(2026, 3, 15)
 ROBOT = "robot-key-1"
 
 
-def result(title: str, alerts=(), total=Decimal("0.8123")) -> ReportResult:
+def result(title: str, alerts=(), key="other", written="1234567.80") -> ReportResult:
     return ReportResult(
-        key=title, title=title, params=ReportParams(DAY, DAY, DAY),
-        columns=[Column("branch", "机构"), Column("premium", "签单保费", "money"),
-                 Column("rate", "续保率", "rate"), Column("count", "件数", "count")],
-        rows=[], totals={"premium": Decimal("1234567.80"), "rate": total, "count": 42},
+        key=key, title=title, params=ReportParams(DAY, DAY, DAY),
+        columns=[Column("label", "支公司"), Column("written", "签单保费", "money"),
+                 Column("rate_count", "续保率(件数)", "rate")],
+        rows=[], totals={"label": "合计", "written": Decimal(written), "rate_count": Decimal("0.8123")},
         alerts=list(alerts),
     )
 
 
-def low_rate(message="续保率 61.00%,低于阈值 70.00%") -> Alert:
-    return Alert("续保率", Decimal("0.61"), Decimal("0.70"), message)
+def alert(message="续保率 61.00%,低于阈值 70.00%", where="支公司“长安支公司”") -> Alert:
+    return Alert(f"{where} 续保率", Decimal("0.61"), Decimal("0.70"), message)
 
 
-def content_of(day, yesterday, month, budget=digest.MARKDOWN_MAX_BYTES):
-    return digest.fit(digest.digest_lines(day, yesterday, month), digest.link("/admin/reports", "查看全部报表"),
-                      budget)
-
-
-def test_alerts_come_before_every_figure(app):
-    text = content_of(DAY, [result("昨日续保", [low_rate("昨日件数偏低")])],
-                      [result("续保率"), result("赔付率", [low_rate()])])
-    lines = text.splitlines()
-    alert_lines = [i for i, line in enumerate(lines) if 'color="warning"' in line]
-    figure_lines = [i for i, line in enumerate(lines) if line.startswith("- ")]
-    assert len(alert_lines) == 2 and figure_lines
-    assert max(alert_lines) < min(figure_lines)
-    # Month-to-date breaches lead: they are the ones a leader acts on.
-    assert "【本月】赔付率:续保率 61.00%,低于阈值 70.00%" in lines[alert_lines[0]]
-    assert "【昨日】昨日续保:昨日件数偏低" in lines[alert_lines[1]]
-    assert "预警 2 项" in text
-    # Figures as a leader reads them: money in 万, rates in percent.
-    assert "- 续保率:签单保费 123.46万,续保率 81.23%,件数 42" in lines
+def test_alerts_come_first_month_and_company_totals_leading(app):
+    yesterday = [result("保单保费统计", key="policy_premium", written="12345.60"),
+                 result("续保率统计", [alert("昨日件数偏低")], key="renewal_rate")]
+    month = [result("保单保费统计", key="policy_premium"),
+             result("续保率统计", [alert("长安偏低"), alert("全公司偏低", where="合计")], key="renewal_rate")]
+    lines = digest.digest_content(yesterday, month, 4000).splitlines()
+    assert lines[0] == "**预警 3 项**"
+    assert lines[1:4] == ['<font color="warning">【本月】续保率统计:全公司偏低</font>',
+                          '<font color="warning">【本月】续保率统计:长安偏低</font>',
+                          '<font color="warning">【昨日】续保率统计:昨日件数偏低</font>']
+    # Then the key figures, yesterday / month to date, as a leader reads them on a phone.
+    assert lines[4] == "**关键指标**(昨日 / 本月累计)"
+    assert "- 签单保费:1.23万 / 123.46万" in lines
+    assert "- 续保率(件数):81.23% / 81.23%" in lines
+    assert lines[-1].startswith("查看全部报表")
 
 
 def test_no_alerts_says_so(app):
-    text = content_of(DAY, [result("续保率")], [result("续保率")])
-    assert "无指标越过阈值" in text
+    text = digest.digest_content([result("续保率统计")], [result("续保率统计")], 4000)
+    assert text.splitlines()[0] == "**预警**:无指标越过阈值"
     assert digest.MORE_TEXT not in text
 
 
-def test_long_digest_is_cut_to_the_budget_with_a_pointer(app):
+def test_many_alerts_are_cut_to_the_budget_and_counted(app):
     with messaging_config(app, ADMIN_BASE_URL="https://ops.example.com"):
-        many = [result(f"很长的报表名称第{i}号", [low_rate(f"第{i}项指标越过阈值,需要关注")]) for i in range(120)]
-        text = content_of(DAY, many, many, budget=4000)
+        many = [result(f"很长的报表名称第{i}号", [alert(f"第{i}项指标越过阈值,需要关注")], key="policy_premium")
+                for i in range(120)]
+        text = digest.digest_content(many, many, 4000)
     assert len(text.encode("utf-8")) <= 4000
     lines = text.splitlines()
-    assert lines[-2] == digest.MORE_TEXT
+    shown = [line for line in lines if line.endswith("</font>")]
+    more = next(line for line in lines if digest.MORE_TEXT in line)
+    assert more == f"……另有 {240 - len(shown)} 项预警,更多见管理后台"
+    assert 20 < len(shown) < 240
+    # The figures and the link survive the cut.
+    assert "- 签单保费:123.46万 / 123.46万" in lines
     assert lines[-1] == "[查看全部报表](https://ops.example.com/admin/reports)"
-    # What survives the cut is the alerts, whole lines only.
-    assert all(line.endswith("</font>") for line in lines[1:-2])
 
 
 # ---- the jobs, through the outbox ----------------------------------------------------------------
@@ -109,7 +109,8 @@ def test_daily_digest_runs_twice_and_sends_once(book, live_messaging):
     assert lines[0] == "### 保运经营日报 2026-03-15(总公司)"
     alert = next(i for i, line in enumerate(lines) if "续保率(件数)为 0.00%" in line)
     assert alert < min(i for i, line in enumerate(lines) if line.startswith("- "))
-    assert "- 保单保费统计:" in content
+    # Written 03-01..03-15: 3000.00 + 950.00 + 2800.00; nothing started on the 15th.
+    assert "- 合计签单保费:0.00 / 6,750.00" in lines
     assert lines[-1] == "[查看全部报表](https://ops.example.com/admin/reports)"
 
     messaging.deliver_due()

@@ -43,6 +43,10 @@ NUMBER_FORMATS = {
     "number": "#,##0.00",
 }
 TOTAL_LABEL = "合计"
+# The few totals leaders look at first (the report catalogue's head, the morning digest):
+# (report key, column key).
+KEY_FIGURES = (("policy_premium", "written"), ("renewal_rate", "rate_count"), ("loss_ratio", "loss_ratio"),
+               ("outstanding", "open_count"), ("outstanding", "stale_rate"), ("complaints", "complaints_per_100m"))
 # Column widths in Excel's character units: a CJK character takes two.
 MIN_WIDTH, MAX_WIDTH = 8, 40
 # Rows above the table: title, period, parameters, a blank line.

@@ -26,9 +26,6 @@ NAV_ACTIVE.update({endpoint: "admin.reports" for endpoint in (
     "admin.report", "admin.report_drill", "admin.report_export", "admin.report_export_all",
     "admin.report_packs", "admin.report_pack_download")})
 
-# The catalogue's head figures: (report, total column).
-KEY_FIGURES = (("policy_premium", "written"), ("renewal_rate", "rate_count"), ("loss_ratio", "loss_ratio"),
-               ("outstanding", "open_count"), ("outstanding", "stale_rate"), ("complaints", "complaints_per_100m"))
 # A drill list's number opens the row's own page (complaints have none in the panel).
 DETAIL_PAGES = {"policies": ("admin.policy_detail", "policy_id"), "claims": ("admin.claim_detail", "claim_id")}
 REPORT_ROLES = (Role.admin, Role.branch_manager, Role.supervisor, Role.team_manager)
@@ -197,7 +194,7 @@ def key_figures(params: ReportParams) -> list[dict]:
     its report, flagged when the report has an indicator outside its threshold."""
     viewer = current_viewer()
     figures = []
-    for key, column_key in KEY_FIGURES:
+    for key, column_key in report_export.KEY_FIGURES:
         if key not in reports.REPORTS:
             continue
         result = reports.run_report(key, ReportParams(params.date_from, params.date_to, params.cutoff), viewer)
