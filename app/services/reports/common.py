@@ -31,6 +31,7 @@ from sqlalchemy import (
     and_,
     case,
     cast,
+    exists,
     false,
     func,
     literal,
@@ -506,17 +507,25 @@ def renewal_units(ctx: Ctx, lapse: bool = False, records: bool = False):
     `lapse` adds its lapse days, `records` the lapse reason and destination of that policy's
     renewal record.
 
-    The renewing and next policies are found by joins of the due set with our later policies (hash
-    joins over a bounded range of start dates), not by a subquery per due policy."""
+    The renewing and next policies are index-only probes of ix_policies_renewal_link (migration
+    0004); without that index PostgreSQL would read the heap for each of them."""
     o = ctx.opts
     before, after = int(o["window_before"]), int(o["window_after"])
     p = Policy
     dims, org = policy_dimension_columns()
     age = func.extract("year", func.age(p.end_date, Vehicle.first_registration_date))
+    # Renewed: our later policy known at the cut-off starts in the window, in any scope (a renewal
+    # written by another team is still a renewal with us). One probe of ix_policies_renewal_link
+    # per due policy, answered from the index.
+    nxt = aliased(Policy)
+    gap = days_between(nxt.start_date, p.end_date)
+    renewed = exists().where(nxt.vin == p.vin, nxt.line == p.line, nxt.id != p.id,
+                             nxt.status != PolicyStatus.cancelled, nxt.start_date > p.start_date,
+                             nxt.issued_on <= ctx.cutoff, gap >= -before, gap <= after)
     due = (
         select(p.id.label("id"), *dims, p.vin.label("vin"), p.start_date.label("start_date"),
                p.end_date.label("end_date"), p.written_premium.label("written"),
-               band(age, AGE_BANDS, high_inclusive=False).label("vehicle_age"))
+               band(age, AGE_BANDS, high_inclusive=False).label("vehicle_age"), renewed.label("policy_renewed"))
         .join(org, org.id == p.branch_id)
         .join(Vehicle, Vehicle.id == p.vehicle_id)
         .where(p.end_date.between(ctx.params.date_from, ctx.params.date_to), p.status != PolicyStatus.cancelled,
@@ -527,35 +536,18 @@ def renewal_units(ctx: Ctx, lapse: bool = False, records: bool = False):
         due = due.add_columns(RenewalRecord.lapse_reason_id.label("lapse_reason_id"),
                               RenewalRecord.destination_insurer_id.label("destination_insurer_id")).outerjoin(
             RenewalRecord, RenewalRecord.policy_id == p.id)
-    due = due.cte("due")
-    # Our later policies known at the cut-off, in any scope: a renewal written by another team is
-    # still a renewal with us.
-    nxt = aliased(Policy)
-    later = and_(nxt.vin == due.c.vin, nxt.line == due.c.line, nxt.id != due.c.id,
-                 nxt.status != PolicyStatus.cancelled, nxt.start_date > due.c.start_date,
-                 nxt.issued_on <= ctx.cutoff)
-    gap = days_between(nxt.start_date, due.c.end_date)
-    renewed = (
-        select(due.c.id.label("policy_id")).join(nxt, later)
-        .where(gap >= -before, gap <= after,
-               # The same bound where the index can use it: end dates lie in the period.
-               nxt.start_date.between(ctx.params.date_from - timedelta(days=before),
-                                      ctx.params.date_to + timedelta(days=after)))
-        .distinct()
-    ).subquery("renewed")
+    due = due.subquery("due")
     # Text sorts by byte order: the unit partition needs grouping, not a linguistic order.
     vin = due.c.vin.collate("C")
     partition = [due.c.id] if o["unit"] == "policy" else [vin, due.c.line]
     units = (
-        select(*[due.c[c.name] for c in due.c if c.name != "written"],
+        select(*[due.c[c.name] for c in due.c if c.name not in ("written", "policy_renewed")],
                func.sum(due.c.written).over(partition_by=partition).label("premium"),
                func.count().over(partition_by=partition).label("due_policies"),
                # A unit is renewed if any of its due policies is.
-               func.bool_or(renewed.c.policy_id.is_not(None), type_=Boolean).over(
-                   partition_by=partition).label("renewed"),
+               func.bool_or(due.c.policy_renewed, type_=Boolean).over(partition_by=partition).label("renewed"),
                func.row_number().over(partition_by=partition,
                                       order_by=[due.c.end_date.desc(), due.c.id.desc()]).label("rn"))
-        .outerjoin(renewed, renewed.c.policy_id == due.c.id)
     )
     units = units.subquery("units_all")
     representatives = select(*[units.c[c.name] for c in units.c if c.name != "rn"]).where(units.c.rn == 1)

@@ -153,9 +153,9 @@ def _band_order(dim: Dimension):
 def run_report(spec: ReportSpec, params: ReportParams, viewer: Viewer) -> ReportResult:
     ctx = make_ctx(spec, params, viewer)
     dim = _dimension(spec, params)
+    _tune_session()  # before build: in a report set, building fills temporary tables
     built = spec.build(ctx)
     measures = built.measures
-    _tune_session()
     rows: dict[Any, dict] = {}
     totals: dict[str, Any] = {m.key: 0 for m in measures}
     for name, source in built.sources.items():
@@ -267,13 +267,13 @@ def drill(spec: ReportSpec, column_key: str, row_key: dict, params: ReportParams
           page: int = 1, page_size: int = 50) -> DrillResult:
     ctx = make_ctx(spec, params, viewer)
     dim = _dimension(spec, params)
+    _tune_session()
     built = spec.build(ctx)
     measure = next((m for m in built.measures if m.key == column_key), None)
     if measure is None or built.sources[measure.source].kind not in DRILL_KINDS:
         raise NotFound("该数字没有明细清单")
     source = built.sources[measure.source]
     sq = source.sq
-    _tune_session()
     where = [measure.where, *_row_filter(sq, dim, row_key)]
     amount = measure.value
     head = [func.count().label("total")]
