@@ -371,3 +371,28 @@ def test_text_with_tabs_line_breaks_and_backslashes_lands_unchanged(frame, tmp_p
     assert run_import("claims", write_csv(tmp_path / "c.csv", rows)).inserted == 3
     stored = db.session.scalar(select(Claim.description).where(Claim.number == rows[1][0]))
     assert stored == description
+
+
+def test_two_policy_imports_at_once_take_turns(app, frame, tmp_path):
+    """Two workers importing policies at the same time: both land, neither deadlocks."""
+    import threading
+
+    import_samples(DEPENDENCY_ORDER[:4])
+    rows = sample("policies")
+    files = [write_csv(tmp_path / "a.csv", [rows[0], *rows[1:5]]), write_csv(tmp_path / "b.csv", [rows[0], *rows[5:]])]
+    results, start = [], threading.Barrier(2)
+
+    def work(path):
+        with app.app_context():
+            start.wait()
+            results.append(run_import("policies", path))
+            db.session.remove()
+
+    threads = [threading.Thread(target=work, args=(path,)) for path in files]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert sorted((r.status, r.inserted) for r in results) == [(ImportStatus.succeeded, 4)] * 2
+    assert count(Policy) == 8

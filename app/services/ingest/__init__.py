@@ -28,7 +28,7 @@ from app.extensions import db
 from app.models import AuditChannel, Role
 from app.models.ingest import IMPORT_KIND_LABELS, ImportBatch, ImportKind, ImportStatus
 from app.services import audit
-from app.services.ingest.load import Loader
+from app.services.ingest.load import Loader, ReferenceVanished
 from app.services.ingest.readers import FileRefused, read_table
 from app.services.ingest.report import write_report
 from app.services.ingest.validate import Issue, check, missing_reason
@@ -96,8 +96,8 @@ def create_batch(kind: str, file_name: str, actor: Viewer, partial: bool = False
 def run_import(kind: str, path: str | Path, partial: bool = False, actor: Viewer | None = None,
                progress: Progress | None = None, report_path: str | Path | None = None,
                batch_id: int | None = None) -> ImportResult:
-    """Import the `kind` export at `path`; see the module docstring. Never raises for a bad file:
-    the result (and the batch row) says what happened."""
+    """Import the `kind` export at `path`; see the module docstring. Does not raise for a bad file
+    or a failed load: the result (and the batch row) says what happened."""
     started = time.perf_counter()
     path = Path(path)
     actor = actor or Viewer(channel=AuditChannel.cli)
@@ -156,12 +156,13 @@ def run_import(kind: str, path: str | Path, partial: bool = False, actor: Viewer
         result.message = err.message
         return _finish(batch_id, result, started)
     except Exception as err:
+        # Reported like a refused file (the batch says failed, the CLI exits 1), with the
+        # traceback in the log: the transaction rolled back, so nothing was written.
         db.session.rollback()
         log.exception("import batch %s failed", batch_id)
         result.status = ImportStatus.failed
         result.message = f"导入失败,没有写入任何数据:{_db_reason(err)}"
-        _finish(batch_id, result, started)
-        raise
+        return _finish(batch_id, result, started)
 
 
 def _scope_path(actor: Viewer) -> str | None:
@@ -194,6 +195,8 @@ def _summary(result: ImportResult) -> str:
 
 
 def _db_reason(err: Exception) -> str:
+    if isinstance(err, ReferenceVanished):
+        return f"导入期间有被引用的数据被删除({err}),请重新导入"
     diag = getattr(getattr(err, "orig", err), "diag", None)
     constraint = getattr(diag, "constraint_name", None)
     return f"违反数据约束 {constraint}" if constraint else "服务器内部错误"

@@ -324,6 +324,10 @@ def _lock_references(target: Target, connection, extra: tuple[str, ...] = ()) ->
         return False
     tables = {fk.column.table.name for fk in _table(target.table).foreign_keys}
     tables |= {referred for _c, _t, referred, _rc in target.joined_refs.values()} | set(extra)
+    tables.discard(target.table)
+    # The target itself in a mode that conflicts with itself: two imports of the same kind take
+    # turns instead of both holding SHARE and deadlocking on their inserts.
+    connection.execute(f"LOCK TABLE {target.table} IN SHARE ROW EXCLUSIVE MODE")
     connection.execute(f"LOCK TABLE {', '.join(sorted(tables))} IN SHARE MODE")
     return True
 
