@@ -10,6 +10,8 @@ from decimal import Decimal
 import openpyxl
 import pytest
 
+from app.auth.viewer import Viewer
+from app.models import AuditChannel
 from app.services import reports
 from app.services.report_export import DEFINITIONS_SHEET, HEADER_ROW, sheet_names, workbook_bytes
 from app.services.reports.base import Column, ReportParams, ReportResult
@@ -84,7 +86,8 @@ def test_parameters_on_top_and_header_frozen():
     sheet = open_book([renewal_result()])["续保率"]
     assert sheet["A1"].value == "续保率"
     assert sheet["A2"].value == "统计期间 2026-03-01 至 2026-03-31,截止日期 2026-04-10"
-    assert "min_term_days=300" in sheet["A3"].value and "维度 branch" in sheet["A3"].value
+    # Not a registered report: the option keeps its key; the dimension still reads in Chinese.
+    assert sheet["A3"].value == "参数:维度:支公司;min_term_days=300"
     assert sheet.freeze_panes == f"A{HEADER_ROW + 1}"
     # Wide enough for the longest Chinese header (two units per character).
     assert sheet.column_dimensions["D"].width >= 14
@@ -111,6 +114,15 @@ def test_sheet_names_are_valid_and_unique():
 
 
 # ---- the JSON API's download -----------------------------------------------------------------------
+
+def test_parameters_read_in_the_reports_own_labels(db):
+    admin = f.report_book()["admin"]
+    result = reports.run_report("renewal_rate", ReportParams(date(2026, 3, 1), date(2026, 3, 31), date(2026, 4, 10)),
+                                Viewer(channel=AuditChannel.admin, staff=admin))
+    sheet = open_book([result])[result.title]
+    assert sheet["A3"].value == ("参数:维度:支公司;续保单位=按车辆(车架号+险种);续保窗口(到期前天数)=60;"
+                                 "续保窗口(到期后天数)=30;应续保单最短保险期间(天)=300;续保率目标(件数)=0.60")
+
 
 def test_api_download_of_chosen_reports(client, db):
     book = f.report_book()

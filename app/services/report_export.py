@@ -25,7 +25,7 @@ from app.models import AuditChannel, OrgLevel, OrgUnit, Role, Staff
 from app.services import audit
 from app.services.reports import REPORTS, run_report
 from app.services.reports.base import Column, ReportParams, ReportResult
-from app.services.reports.common import report_set
+from app.services.reports.common import DIMENSIONS, report_set
 from app.services.reports.output import result_dict
 from app.timeutil import business_zone
 
@@ -74,12 +74,23 @@ def period_text(params: ReportParams) -> str:
     return f"统计期间 {params.date_from:%Y-%m-%d} 至 {params.date_to:%Y-%m-%d},截止日期 {params.cutoff:%Y-%m-%d}"
 
 
-def options_text(params: ReportParams) -> str:
-    """The definition parameters as one line ('维度 branch;window_days=-60..30'), '默认' when none."""
+def options_text(result: ReportResult) -> str:
+    """The dimension and definition parameters as one line, in the report's own Chinese labels
+    ('维度:支公司;续保窗口(到期前天数)=60'); '默认参数' when there are none."""
+    params = result.params
+    spec = REPORTS.get(result.key)
+    options = {o.key: o for o in spec.options} if spec else {}
     parts = []
     if params.dimension:
-        parts.append(f"维度 {params.dimension}")
-    parts += [f"{key}={_plain(value)}" for key, value in sorted(params.options.items())]
+        dimension = DIMENSIONS.get(params.dimension)
+        parts.append(f"维度:{dimension.label if dimension else params.dimension}")
+    for key, value in params.options.items():
+        option = options.get(key)
+        if option is None:
+            parts.append(f"{key}={_plain(value)}")
+            continue
+        shown = dict(option.choices).get(value, value) if option.choices else value
+        parts.append(f"{option.label}={_plain(shown)}")
     return ";".join(parts) or "默认参数"
 
 
@@ -179,7 +190,7 @@ def _write_report(sheet, result: ReportResult, styles: dict, subtitle: str | Non
     title = result.title if not subtitle else f"{result.title}({subtitle})"
     sheet.write_string(0, 0, title, styles["title"])
     sheet.write_string(1, 0, period_text(result.params), styles["meta"])
-    sheet.write_string(2, 0, f"参数:{options_text(result.params)}", styles["meta"])
+    sheet.write_string(2, 0, f"参数:{options_text(result)}", styles["meta"])
     widths = [display_width(c.label) for c in result.columns]
     for col, column in enumerate(result.columns):
         sheet.write_string(HEADER_ROW - 1, col, column.label, styles["header"])
@@ -211,7 +222,7 @@ def _write_definitions(sheet, results: list[ReportResult], styles: dict) -> None
     for row, result in enumerate(results, start=1):
         sheet.write_string(row, 0, result.title, styles["wrap"])
         sheet.write_string(row, 1, period_text(result.params), styles["wrap"])
-        sheet.write_string(row, 2, options_text(result.params), styles["wrap"])
+        sheet.write_string(row, 2, options_text(result), styles["wrap"])
         sheet.write_string(row, 3, result.definition or "", styles["wrap"])
     sheet.freeze_panes(1, 0)
 
