@@ -117,7 +117,7 @@ def run_import(kind: str, path: str | Path, partial: bool = False, actor: Viewer
         checked = check(kind, table, connection, business_zone(), lambda f, s: report(0.05 + 0.6 * f, s),
                         scope_path=_scope_path(actor))
         loader = Loader(kind, connection)
-        loader.stage(checked.stage_rows)
+        loader.stage(checked.stage_rows, checked.stage_columns)
         late = _add_unresolved(checked, loader.unresolved())
         clock("validate")
         result.issues = [issue for index in checked.bad_rows for issue in checked.issues[index]]
@@ -138,7 +138,7 @@ def run_import(kind: str, path: str | Path, partial: bool = False, actor: Viewer
         clock("load")
         result.inserted, result.updated, result.pending = landed.inserted, landed.updated, landed.pending
         result.linked = landed.linked
-        result.unchanged = len(checked.stage_rows) - len(late) - landed.inserted - landed.updated - landed.pending
+        result.unchanged = checked.good_count - len(late) - landed.inserted - landed.updated - landed.pending
         result.status = ImportStatus.succeeded
         result.message = _summary(result)
         audit.record(actor, "import", "import_batch", batch_id,

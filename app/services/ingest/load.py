@@ -136,10 +136,10 @@ class Loader:
         self.connection = connection
         self.bulk = False
 
-    def stage(self, rows: list[tuple]) -> None:
-        """COPY `rows` (row_no first) into a TEMP table typed like the target table."""
+    def stage(self, rows: list[tuple] | None = None, columns: list[list] | None = None) -> None:
+        """COPY `rows` (row_no first), or the same as `columns`, into a TEMP table typed like the target."""
         target = self.target
-        columns = ", ".join(target.stage)
+        names = ", ".join(target.stage)
         extra = {col: sql_type for col, sql_type, _t, _c in target.joined_refs.values()}
         template_columns = {c.name for c in _table(target.template or target.table).columns}
         select = ", ".join(c if c in template_columns else f"NULL::{extra[c]} AS {c}" for c in target.stage)
@@ -148,9 +148,12 @@ class Loader:
         self.connection.execute(f"CREATE TEMP TABLE {STAGE} ON COMMIT DROP AS "
                                 f"SELECT 0::integer AS row_no, {select} FROM {target.template or target.table} "
                                 f"WITH NO DATA")
-        with self.connection.cursor() as cur, cur.copy(f"COPY {STAGE} (row_no, {columns}) FROM STDIN") as copy:
-            for start in range(0, len(rows), _CHUNK):
-                copy.write(copy_text(rows[start:start + _CHUNK]))
+        with self.connection.cursor() as cur, cur.copy(f"COPY {STAGE} (row_no, {names}) FROM STDIN") as copy:
+            if columns is None:
+                columns = [list(column) for column in zip(*rows, strict=True)] if rows else []
+            count = len(columns[0]) if columns else 0
+            for start in range(0, count, _CHUNK):
+                copy.write(columns_text([column[start:start + _CHUNK] for column in columns]))
         self.connection.execute(f"ANALYZE {STAGE}")
         if self.kind == ImportKind.policies:
             # The previous policy is looked up by number in the upsert; a SHARE lock on policies
@@ -205,16 +208,21 @@ _NULL = "\\N"
 
 
 def copy_text(rows: list[tuple]) -> str:
-    """Rows in COPY's text format, formatted column by column.
+    """Rows in COPY's text format (see columns_text)."""
+    return columns_text([list(column) for column in zip(*rows, strict=True)]) if rows else ""
+
+
+def columns_text(data: list[list]) -> str:
+    """Columns (equal lengths) in COPY's text format, formatted column by column.
 
     psycopg's write_row adapts value by value (about 10 us a row of 24 columns); turning each
     column into text with one list comprehension and joining is several times faster, and the
     values are few kinds: text, Decimal, int, bool, date, datetime, bytes, None.
     """
-    if not rows:
+    if not data or not data[0]:
         return ""
     columns = []
-    for column in zip(*rows, strict=True):
+    for column in data:
         sample = next((v for v in column if v is not None), None)
         if sample is None:
             columns.append([_NULL] * len(column))

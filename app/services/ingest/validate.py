@@ -59,6 +59,12 @@ class Checked:
     scope_path: str | None = None  # a non-admin importer's org subtree (see check)
     issues: dict[int, list[Issue]] = field(default_factory=lambda: defaultdict(list))
     stage_rows: list[tuple] = field(default_factory=list)  # one per good row, in file order
+    # Or the same as columns (row_no first): the policy builder's form, for 100,000-row files.
+    stage_columns: list[list] | None = None
+
+    @property
+    def good_count(self) -> int:
+        return len(self.stage_columns[0]) if self.stage_columns else len(self.stage_rows)
 
     @property
     def total(self) -> int:
@@ -550,27 +556,30 @@ def _rules_policies(checked: Checked, lookups, zone) -> None:
 
 
 def _build_policies(checked: Checked) -> None:
+    """Column by column: no tuple per row, and COPY formats columns anyway."""
     v = checked.values
     zone = checked.zone
-    rows = checked.table.rows
-    append = checked.stage_rows.append
-    digest = cipher().digest
-    number, line, status, customer, vehicle = v["number"], v["line"], v["status"], v["customer"], v["vehicle"]
-    issued, start, end, written, base = v["issued_on"], v["start_date"], v["end_date"], v["written_premium"], \
-        v["base_premium"]
-    commission, tax, collected, collected_on = v["commission"], v["tax"], v["collected_premium"], v["collected_on"]
-    channel, group, branch, agent, dealer = v["channel"], v["customer_group"], v["branch"], v["agent"], v["dealer"]
-    previous, insurer, cancelled = v["previous_policy_number"], v["previous_insurer"], v["cancelled_on"]
-    # Customer and vehicle are named by ID number and VIN; the upsert joins them (load.TARGETS).
-    for i in _good_rows(checked):
-        a = agent[i]
-        c = cancelled[i]
-        append((
-            rows[i][0], number[i], line[i], status[i], digest(customer[i]), vehicle[i], issued[i], start[i], end[i],
-            written[i], base[i], commission[i], tax[i], collected[i], collected_on[i], channel[i], group[i],
-            branch[i][0], a[1] if a else None, a[0] if a else None, dealer[i], previous[i], insurer[i],
-            datetime.combine(c, time(), zone) if c else None,
-        ))
+    ids = _first  # (id, ...) facts -> id
+    agent = v["agent"]
+    cancelled = {c: datetime.combine(c, time(), zone) if c else None for c in set(v["cancelled_on"])}
+    digests = {n: cipher().digest(n) for n in set(v["customer"]) if n is not None}
+    columns = [
+        [row_no for row_no, _cells in checked.table.rows], v["number"], v["line"], v["status"],
+        # Customer and vehicle are named by ID number and VIN; the upsert joins them (load.TARGETS).
+        list(map(digests.get, v["customer"])), v["vehicle"], v["issued_on"], v["start_date"], v["end_date"],
+        v["written_premium"], v["base_premium"], v["commission"], v["tax"], v["collected_premium"],
+        v["collected_on"], v["channel"], v["customer_group"], list(map(ids, v["branch"])),
+        [a[1] if a else None for a in agent], list(map(ids, agent)), v["dealer"], v["previous_policy_number"],
+        v["previous_insurer"], list(map(cancelled.__getitem__, v["cancelled_on"])),
+    ]
+    if checked.issues:
+        good = list(_good_rows(checked))
+        columns = [[column[i] for i in good] for column in columns]
+    checked.stage_columns = columns
+
+
+def _first(facts):
+    return facts[0] if facts else None
 
 
 def missing_reason(kind: ImportKind, field_name: str, value) -> str:
