@@ -381,16 +381,19 @@ def written_select(ctx: Ctx, date_from: date | None = None, date_to: date | None
     dims, org = policy_dimension_columns()
     date_from = date_from or ctx.params.date_from
     date_to = date_to or ctx.params.date_to
-    return (
-        select(Policy.id.label("id"), *dims, Policy.start_date.label("start_date"),
+    by_city = ctx.dimension == "city"
+    stmt = (
+        select(Policy.id.label("id"), *[d for d in dims if by_city or d.name != "city_id"],
+               Policy.start_date.label("start_date"),
                Policy.written_premium.label("written"), Policy.base_premium.label("base"),
                Policy.commission.label("commission"), Policy.discount_rate.label("discount_rate"),
                Policy.commission_rate.label("commission_rate"),
                earned_premium(ctx).label("earned"), *extra)
-        .join(org, org.id == Policy.branch_id)
         .where(Policy.start_date.between(date_from, date_to), Policy.status != PolicyStatus.cancelled,
                scope_filter(ctx.viewer, Policy))
     )
+    # The city is the branch's parent: joined only for the city dimension.
+    return stmt.join(org, org.id == Policy.branch_id) if by_city else stmt
 
 
 def written_from(ctx: Ctx, *extra, **kw):
@@ -456,6 +459,9 @@ def claims_select(ctx: Ctx, *extra, where=(), dealer_from_repair: bool = False, 
     with_policy = with_policy or (dimension in POLICY_SIDE and not (dealer_from_repair and dimension == "dealer_id"))
     if not with_policy:
         dims = [d for d in dims if d.name not in POLICY_SIDE or (dealer_from_repair and d.name == "dealer_id")]
+    by_city = dimension == "city_id"
+    if not by_city:
+        dims = [d for d in dims if d.name != "city_id"]
     hours = func.extract("epoch", Claim.closed_at - Claim.reported_at) / 3600
     stmt = (
         select(Claim.id.label("id"), Claim.policy_id.label("policy_id"), *dims,
@@ -466,9 +472,10 @@ def claims_select(ctx: Ctx, *extra, where=(), dealer_from_repair: bool = False, 
                Claim.subrogation_recovered.label("subrogation_recovered"),
                cast(hours / 24, Numeric(14, 4)).label("cycle_days"),
                *claim_state_columns(ctx), *extra)
-        .join(org, org.id == Claim.branch_id)
         .where(Claim.status != ClaimStatus.cancelled, scope_filter(ctx.viewer, Claim), *where)
     )
+    if by_city:
+        stmt = stmt.join(org, org.id == Claim.branch_id)
     return stmt.join(Policy, Policy.id == Claim.policy_id) if with_policy else stmt
 
 
