@@ -199,7 +199,7 @@ def test_two_worker_processes_deliver_each_message_exactly_once(app, live_messag
     total = 300
     for n in range(total):
         sms(f"wire:pair:{n}", mobile=f"139{n:08d}", kick=False)
-    fake.stall_next(0.02, times=total)  # 20 ms a send: long enough that both workers are at it at once
+    fake.stall_next(0.05, times=total)  # 50 ms a send: one worker alone would need 15 s, so both are at it
     for _ in range(2):  # two delivery jobs, so both workers have one to run
         launch("jobs.messages.deliver_due", 20, queue="messages", retry=False)
     workers = [start_worker(app, tmp_path / f"worker{n}.log") for n in range(2)]
