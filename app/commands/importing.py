@@ -28,10 +28,11 @@ def import_command(kind: str, file: str, partial: bool, report_path: str | None)
 
     if report_path and not report_path.lower().endswith((".csv", ".xlsx")):
         raise click.BadParameter("错误报告文件应以 .csv 或 .xlsx 结尾", param_hint="--report")
-    with tqdm(total=100, desc=f"导入{IMPORT_KIND_LABELS[ImportKind(kind)]}", unit="%",
-              bar_format="{desc} {percentage:3.0f}%|{bar}| {postfix}", file=sys.stderr) as bar:
+    label = f"导入{IMPORT_KIND_LABELS[ImportKind(kind)]}"
+    with tqdm(total=100, desc=label, unit="%", bar_format="{desc} {percentage:3.0f}%|{bar}| {elapsed}",
+              file=sys.stderr) as bar:
         def progress(fraction: float, stage: str) -> None:
-            bar.set_postfix_str(stage, refresh=False)
+            bar.set_description_str(f"{label}·{stage}", refresh=False)
             bar.update(max(0, round(fraction * 100) - bar.n))
 
         result = run_import(kind, file, partial=partial, progress=progress, report_path=report_path)

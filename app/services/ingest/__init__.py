@@ -130,7 +130,7 @@ def run_import(kind: str, path: str | Path, partial: bool = False, actor: Viewer
             db.session.rollback()
             result.status = ImportStatus.failed
             result.message = (f"共 {result.total} 行,发现 {result.bad} 行错误,整个文件未导入。"
-                              f"请按错误报告修改后重新导入,或勾选“部分导入”只导入正确的行。")
+                              f"请按错误报告修改后重新导入,或使用部分导入(命令行加 --partial,页面勾选“部分导入”)只导入正确的行。")
             return _finish(batch_id, result, started)
         report(0.75, "写入")
         loader.drop(late)
