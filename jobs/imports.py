@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from app.auth.viewer import Viewer
 from app.extensions import db
@@ -24,7 +25,13 @@ def run_batch(batch_id: int) -> dict:
         return {"status": batch.status.value}
     staff = db.session.get(Staff, batch.staff_id) if batch.staff_id else None
     actor = Viewer(channel=AuditChannel(batch.channel), staff=staff)
-    result = run_import(batch.kind.value, batch.stored_path, partial=batch.partial, actor=actor, batch_id=batch_id)
+    try:
+        result = run_import(batch.kind.value, batch.stored_path, partial=batch.partial, actor=actor,
+                            batch_id=batch_id)
+    finally:
+        # The upload holds personal data in clear: it goes once imported. The error report (bad
+        # rows only) stays for the user to download.
+        Path(batch.stored_path).unlink(missing_ok=True)
     log.info("import batch %s (%s): %s", batch_id, batch.kind.value, result.message)
     return {"status": result.status.value, "inserted": result.inserted, "updated": result.updated,
             "unchanged": result.unchanged, "bad": result.bad, "pending": result.pending}

@@ -396,3 +396,18 @@ def test_two_policy_imports_at_once_take_turns(app, frame, tmp_path):
 
     assert sorted((r.status, r.inserted) for r in results) == [(ImportStatus.succeeded, 4)] * 2
     assert count(Policy) == 8
+
+
+def test_a_policy_that_moves_to_another_agent_takes_its_claims_along(frame, tmp_path):
+    import_samples()
+    rows = sample("policies")
+    h = {name: i for i, name in enumerate(rows[0])}
+    moved = next(r for r in rows if r[0] == "PDAA202613010200000301")  # has claim ...0012
+    moved[h["机构代码"]], moved[h["业务员工号"]] = "HB0101", "HB10002"
+
+    result = run_import("policies", write_csv(tmp_path / "p.csv", rows))
+
+    assert result.updated == 1 and result.linked["claims_moved"] == 1
+    claim = db.session.execute(select(Claim).where(Claim.number == "RDAA202613010200000012")).scalar_one()
+    agent = db.session.execute(select(Staff).where(Staff.code == "HB10002")).scalar_one()
+    assert (claim.branch_id, claim.agent_id, claim.team_id) == (frame["b1"].id, agent.id, frame["t1"].id)

@@ -7,6 +7,7 @@ import functools
 import io
 import signal
 import zipfile
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -100,6 +101,8 @@ def test_upload_runs_as_a_job_and_the_page_shows_the_result(client, people, run_
     entry = db.session.execute(select(AuditLog).where(AuditLog.action == "import")).scalar_one()
     assert entry.channel == "admin" and entry.staff_id == people["admin"].id
     assert f"#{batch_id}" in client.get("/admin/imports").get_data(as_text=True)
+    stored = db.session.get(ImportBatch, batch_id).stored_path
+    assert stored.startswith(str(uploads_dir())) and not Path(stored).exists()  # imported, then removed
 
 
 def test_a_file_with_bad_rows_fails_and_offers_its_error_report(client, people, run_jobs):

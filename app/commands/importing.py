@@ -41,7 +41,8 @@ def import_command(kind: str, file: str, partial: bool, report_path: str | None)
     click.echo(result.message)
     if result.report_path:
         click.echo(f"错误报告:{result.report_path}")
-    for name, label in (("renewal_links", "续保链关联"), ("claims_landed", "等待保单的赔案落地")):
+    for name, label in (("renewal_links", "续保链关联"), ("claims_landed", "等待保单的赔案落地"),
+                        ("claims_moved", "赔案随保单更新归属")):
         if result.linked.get(name):
             click.echo(f"{label}:{result.linked[name]}")
     if not result.ok:

@@ -388,6 +388,14 @@ def _link_policies(connection) -> dict[str, int]:
         f"UPDATE policies t SET previous_policy_id = prev.id, updated_at = now() "
         f"FROM {STAGE} s JOIN policies prev ON prev.number = s.previous_policy_number "
         f"WHERE t.number = s.number AND t.previous_policy_id IS DISTINCT FROM prev.id").rowcount
+    # Claims carry their policy's customer, vehicle, branch, agent and team (scoping reads them
+    # there): a newer export that moves a policy moves its claims.
+    follow = [c for c in CLAIM_FROM_POLICY if c != "policy_id"]
+    claims_moved = connection.execute(
+        f"UPDATE claims c SET {', '.join(f'{col} = {CLAIM_FROM_POLICY[col]}' for col in follow)}, updated_at = now() "
+        f"FROM {STAGE} s JOIN policies p ON p.number = s.number WHERE c.policy_id = p.id "
+        f"AND ({', '.join('c.' + col for col in follow)}) IS DISTINCT FROM "
+        f"({', '.join(CLAIM_FROM_POLICY[col] for col in follow)})").rowcount
     columns = (*CLAIM_OWN, *CLAIM_FROM_POLICY)
     exprs = [f"m.{c}" for c in CLAIM_OWN] + list(CLAIM_FROM_POLICY.values())
     sets = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns if c != "number")
@@ -397,4 +405,4 @@ def _link_policies(connection) -> dict[str, int]:
         f"INSERT INTO claims AS t ({', '.join(columns)}) "
         f"SELECT {', '.join(exprs)} FROM moved m JOIN policies p ON p.number = m.policy_number "
         f"ON CONFLICT (number) DO UPDATE SET {sets}, updated_at = now()").rowcount
-    return {"renewal_links": chained, "claims_landed": claims}
+    return {"renewal_links": chained, "claims_landed": claims, "claims_moved": claims_moved}
