@@ -392,13 +392,9 @@ def _check_duplicates(checked: Checked) -> None:
             continue
         first = seen.setdefault(key, i)
         if first != i:
-            shown = checked.table.rows[i][1]
-            checked.fail(i, key_columns[0], _raw_key(shown, key), f"与第{checked.table.rows[first][0]}行重复:"
+            checked.fail(i, key_columns[0], " / ".join(str(part) for part in key),
+                         f"与第{checked.table.rows[first][0]}行重复:"
                          f"同一文件中{'、'.join(c.header for c in key_columns)}不能重复")
-
-
-def _raw_key(_cells, key: tuple) -> str:
-    return " / ".join(str(part) for part in key)
 
 
 # ---- rules across columns, and the staging rows -------------------------------------------------
