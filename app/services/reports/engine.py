@@ -186,7 +186,8 @@ def run_report(spec: ReportSpec, params: ReportParams, viewer: Viewer) -> Report
         if order is not None:
             out_rows.sort(key=lambda r: order.get(r["label"], len(order)))
         else:
-            out_rows.sort(key=lambda r: (r[dim.column] is None, str(r["label"])))
+            # Two units may share a name: the key keeps the order stable.
+            out_rows.sort(key=lambda r: (r[dim.column] is None, str(r["label"]), str(r[dim.column])))
     for row in [*out_rows, totals]:
         for d in built.derived:
             row[d.key] = d.fn(row)
