@@ -360,6 +360,9 @@ def test_without_the_privilege_to_skip_triggers_the_ordinary_foreign_keys_check(
     assert all(r.ok and r.bad == 0 for r in results.values())
     assert policy("PDAA202613010100000201").previous_policy_id == policy("PDAA202513010100000101").id
     assert count(Claim) == 3
+    before = digest()
+    assert all(r.unchanged == r.total for r in import_samples().values())  # ON CONFLICT ... WHERE
+    assert digest() == before
 
 
 def test_text_with_tabs_line_breaks_and_backslashes_lands_unchanged(frame, tmp_path):
