@@ -27,7 +27,8 @@ def create_app(config: Config | None = None) -> Flask:
         SESSION_COOKIE_SECURE=config.is_production,
         SESSION_COOKIE_NAME="baoyun_session",
         JSON_AS_ASCII=False,
-        MAX_CONTENT_LENGTH=20 * 1024 * 1024,
+        # The largest request is an import upload; endpoints with smaller limits check their own.
+        MAX_CONTENT_LENGTH=max(20 * 1024 * 1024, config.IMPORT_MAX_BYTES + 1024 * 1024),
         WTF_CSRF_TIME_LIMIT=None,
         API_TITLE="保运 Baoyun API",
         API_VERSION="v1",

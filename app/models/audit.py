@@ -40,6 +40,7 @@ AUDIT_ACTION_LABELS = {
     "login_refused": "登录被拒(角色无权)",
     "logout": "退出",
     "export": "导出",
+    "import": "导入",
 }
 
 
