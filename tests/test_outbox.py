@@ -162,6 +162,8 @@ def test_not_before_holds_a_message_back(templates, gateway):
     (lambda: sms("x", template="no_such_template"), "消息模板不存在"),
     (lambda: sms("x", mobile="12345"), "手机号"),
     (lambda: messaging.enqueue("wecom_app", "zhangsan", "policy_expiry_sms", EXPIRY, "x"), "不能用于"),
+    (lambda: messaging.enqueue("fax", "zhangsan", "policy_expiry_sms", EXPIRY, "x"), "未知的消息渠道:fax"),
+    (lambda: sms(""), "去重键不能为空"),
 ])
 def test_bad_calls_are_refused_in_chinese_and_queue_nothing(templates, call, message):
     with pytest.raises(DomainError, match=re.escape(message)):

@@ -122,7 +122,10 @@ def enqueue(channel: str, recipient: str, template_code: str, variables: dict, d
     commit=False leaves the insert in the caller's transaction (then nothing is kicked: a job
     must not look for the row before it is committed; the every-minute schedule picks it up).
     """
-    channel = MessageChannel(channel)
+    try:
+        channel = MessageChannel(channel)
+    except ValueError:
+        raise DomainError(f"未知的消息渠道:{channel}", "invalid_channel", status=422) from None
     if not dedupe_key or len(dedupe_key) > 200:
         raise DomainError("去重键不能为空,且不能超过 200 个字符", "invalid_dedupe_key", status=422)
     template = enabled_template(template_code, channel)
