@@ -213,6 +213,20 @@ def test_if_empty_skips_a_seeded_database_and_a_plain_seed_refuses(app):
     assert _scalar("SELECT count(*) FROM policies") == before
 
 
+def test_seed_loads_the_message_templates_once_and_keeps_edited_ones(app):
+    from app.services.messaging.defaults import DEFAULT_TEMPLATES
+
+    demo_seed.run(policies=300, seed=3, progress=False)
+    assert _scalar("SELECT count(*) FROM message_templates") == len(DEFAULT_TEMPLATES)
+    code = DEFAULT_TEMPLATES[0]["code"]
+    with _db.engine.begin() as conn:
+        conn.execute(text("UPDATE message_templates SET name = '改过的名称' WHERE code = :c"), {"c": code})
+
+    demo_seed.run(policies=300, seed=3, if_empty=True, progress=False)
+    assert _scalar("SELECT count(*) FROM message_templates") == len(DEFAULT_TEMPLATES)
+    assert _scalar("SELECT name FROM message_templates WHERE code = :c", c=code) == "改过的名称"
+
+
 def test_cli_seeds_once_and_keeps_the_admin_credentials_private(app):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["demo", "seed", "--policies", "300", "--seed", "5"])

@@ -116,6 +116,7 @@ def run(policies: int, seed: int, if_empty: bool = False, progress: bool = True)
         db.session.rollback()
         if if_empty and "policies" in non_empty:
             click.echo("演示数据已存在(数据库中已有保单),跳过生成。")
+            _load_message_templates()
             return SeedResult(policies=0, seconds=time.perf_counter() - started, skipped=True)
         raise SeedRefused(f"数据库中已有数据(如表 {non_empty[0]}),演示数据只能写入空库;"
                           "请先清空数据库,或使用 --if-empty 跳过")
@@ -129,6 +130,7 @@ def run(policies: int, seed: int, if_empty: bool = False, progress: bool = True)
         db.session.rollback()
         raise
     _write_password(credentials, password)
+    _load_message_templates()
 
     result = SeedResult(policies=policies, seconds=time.perf_counter() - started, rows=rows,
                         admin_password=password, credentials_path=str(credentials))
@@ -137,6 +139,16 @@ def run(policies: int, seed: int, if_empty: bool = False, progress: bool = True)
                f"共 {result.total_rows:,} 行,用时 {result.seconds:.1f} 秒。")
     click.echo(f"管理员账号:{ADMIN_USERNAME}  密码:{password}  (已保存到 {credentials})")
     return result
+
+
+def _load_message_templates() -> None:
+    """The default message templates (reminders, greetings, the digest): created once, never
+    overwriting ones an admin has edited."""
+    from app.services.messaging.templates import load_default_templates
+
+    created, _existing = load_default_templates()
+    if created:
+        click.echo(f"已载入默认消息模板 {created} 个。")
 
 
 def _seed(driver, policies: int, seed: int, password: str, progress: bool) -> dict[str, int]:
