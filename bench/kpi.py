@@ -140,7 +140,11 @@ FROM claims cl WHERE cl.status <> 'cancelled' AND {CLOSED} GROUP BY ROLLUP (cl.b
 SELECT count(*) FILTER (WHERE {CLOSED} AND paid > 0), cl.branch_id,
        sum(first_reserve) FILTER (WHERE {CLOSED} AND paid > 0), sum(paid) FILTER (WHERE {CLOSED} AND paid > 0),
        sum(abs(first_reserve - paid)) FILTER (WHERE {CLOSED} AND paid > 0),
+       sum(first_reserve - paid) FILTER (WHERE {CLOSED} AND paid > 0),
        count(*) FILTER (WHERE registered_at < :ce AND (closed_at IS NULL OR closed_at >= :ce)),
+       sum(coalesce((SELECT r.amount FROM claim_reserves r WHERE r.claim_id = cl.id AND r.at < :ce
+                     ORDER BY r.at DESC, r.id DESC LIMIT 1), 0))
+           FILTER (WHERE registered_at < :ce AND (closed_at IS NULL OR closed_at >= :ce)),
        count(*) FILTER (WHERE registered_at < :ce AND (closed_at IS NULL OR closed_at >= :ce)
                         AND reported_at < :stale),
        count(*) FILTER (WHERE {CLOSED}),
