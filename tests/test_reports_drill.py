@@ -72,3 +72,20 @@ def test_a_report_set_gives_the_numbers_of_its_reports_run_alone(db):
         alone = run_report(result.key, params, viewer(admin))
         assert (alone.rows, alone.totals) == (result.rows, result.totals), result.key
     assert next(r for r in together if r.key == "lapse_days").totals["due_units"] == 6
+
+
+def test_two_report_sets_in_one_transaction_keep_their_own_shared_tables(db):
+    """The digest runs yesterday's set, then the month's, possibly in one transaction: the second
+    set must neither collide with the first one's temporary tables nor read its numbers."""
+    from app.services.reports import run_reports
+
+    admin = claims_book()["admin"]
+    renewal_book()
+    march = ReportParams(date(2026, 3, 1), date(2026, 3, 31), date(2026, 4, 30))
+    first_half = ReportParams(date(2026, 3, 1), date(2026, 3, 15), date(2026, 4, 30))
+    keys = ["renewal_rate", "lapse_days", "loss_ratio"]
+    march_set = run_reports(keys, march, viewer(admin))
+    half_set = run_reports(keys, first_half, viewer(admin))  # same transaction: no commit between
+    for result in (*march_set, *half_set):
+        alone = run_report(result.key, result.params, viewer(admin))
+        assert (alone.rows, alone.totals) == (result.rows, result.totals), result.key

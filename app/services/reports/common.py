@@ -9,6 +9,7 @@ always reproduces the number.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -298,8 +299,9 @@ def memoised(stmt, name: str):
             if isinstance(kind, NullType):
                 raise TypeError(f"column {col.name} of {name} needs a type")
             columns.append(TableColumn(col.name, kind))
-        # A generated name, never input.
-        table = Table(f"{name}_{len(memo['tables'])}", MetaData(), *columns, prefixes=["TEMPORARY"],
+        # A generated name, never input; unique, so two report sets in one transaction (the digest
+        # runs yesterday, then the month) never meet each other's tables.
+        table = Table(f"{name}_{uuid.uuid4().hex[:12]}", MetaData(), *columns, prefixes=["TEMPORARY"],
                       postgresql_on_commit="DROP")
         connection = db.session.connection()
         table.create(connection)
