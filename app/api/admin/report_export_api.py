@@ -14,7 +14,7 @@ from app.auth.viewer import current_viewer, staff_required
 from app.models import Role
 from app.services import report_export
 from app.services.reports.base import ReportParams
-from app.services.reports.params import _BaseArgs
+from app.services.reports.params import PeriodArgs
 
 blp = Blueprint("admin_report_export_api", __name__, url_prefix="/api/admin/reports",
                 description="管理报表 Excel 导出")
@@ -22,7 +22,7 @@ blp = Blueprint("admin_report_export_api", __name__, url_prefix="/api/admin/repo
 REPORT_ROLES = (Role.admin, Role.branch_manager, Role.supervisor, Role.team_manager)
 
 
-class ExportArgs(_BaseArgs):
+class ExportArgs(PeriodArgs):
     """The reports' own period schema (from, to, cutoff; unknown keys refused) plus the reports wanted."""
 
     reports = fields.List(fields.String(), data_key="report", load_default=None)

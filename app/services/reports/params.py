@@ -13,7 +13,7 @@ from app.services.reports.engine import ReportSpec
 DATE_ERRORS = {"invalid": "日期格式应为 YYYY-MM-DD", "required": "请填写日期"}
 
 
-class _BaseArgs(Schema):
+class PeriodArgs(Schema):
     class Meta:
         unknown = RAISE
 
@@ -67,7 +67,7 @@ def args_schema(spec: ReportSpec, drill: bool = False) -> type[Schema]:
             min=1, max=500, error="每页条数应在1到500之间"), error_messages={"invalid": "每页条数应为整数"})
         for d in dims:
             attrs[DIMENSIONS[d].column] = fields.String(load_default=None, allow_none=True)
-    schema = type(f"{spec.key.title().replace('_', '')}{'Drill' if drill else ''}Args", (_BaseArgs,), attrs)
+    schema = type(f"{spec.key.title().replace('_', '')}{'Drill' if drill else ''}Args", (PeriodArgs,), attrs)
     _SCHEMAS[(spec.key, drill)] = schema
     return schema
 
