@@ -36,7 +36,7 @@ INDICATORS = (
 def build_city_kpi(ctx: Ctx) -> Built:
     w, lc, c = written_source(ctx), claims_of_written(ctx), period_claims(ctx, closed_only=True)
     k = Source(complaints_select(ctx).subquery("complaints"), "complaints")
-    parts = [loss_ratio_measures(w, lc), average_measures(ctx, c.sq.c, keys=("injury", "big", "small")),
+    parts = [loss_ratio_measures(w, lc), average_measures(ctx, c.sq.c, keys=("injury", "big", "small"), closed_source=True),
              recovery_measures(ctx, c.sq.c), adequacy_measures(ctx, c.sq.c, deviation=False),
              complaint_measures(ctx, k, w)]
     measures, derived, seen = [], [], set()

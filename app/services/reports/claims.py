@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-from sqlalchemy import Date, and_, cast, func, or_
+from sqlalchemy import Date, and_, cast, func, or_, true
 
 from app.models import Claim, Policy, PolicyStatus
 from app.services.reports.common import (
@@ -80,8 +80,10 @@ def loss_ratio_measures(w, lc):
     return measures, derived
 
 
-def average_measures(ctx: Ctx, c, src="c", keys=("all", "injury", "big", "small")):
-    closed = closed_in_period(ctx, c)
+def average_measures(ctx: Ctx, c, src="c", keys=("all", "injury", "big", "small"), closed_source: bool = False):
+    """closed_source: `c` is a period_claims(closed_only=True) source, whose WHERE already is
+    closed_in_period; repeating it in every FILTER costs a report as much as its scan."""
+    closed = true() if closed_source else closed_in_period(ctx, c)
     paid = and_(closed, c.paid > 0)
     big = ctx.opts["big_claim"]
     measures, derived = [], []
@@ -152,7 +154,7 @@ def build_loss_ratio(ctx: Ctx) -> Built:
 
 def build_claim_average(ctx: Ctx) -> Built:
     c = period_claims(ctx, closed_only=True)
-    measures, derived = average_measures(ctx, c.sq.c)
+    measures, derived = average_measures(ctx, c.sq.c, closed_source=True)
     return Built({"c": c}, measures, derived)
 
 
