@@ -9,7 +9,7 @@ from app.auth.viewer import Viewer
 from app.extensions import db
 from app.models import AuditChannel, Staff
 from app.models.ingest import ImportBatch, ImportStatus
-from app.services.ingest import run_import
+from app.services.ingest import fail_stalled_batches, run_import
 
 log = logging.getLogger(__name__)
 
@@ -35,3 +35,8 @@ def run_batch(batch_id: int) -> dict:
     log.info("import batch %s (%s): %s", batch_id, batch.kind.value, result.message)
     return {"status": result.status.value, "inserted": result.inserted, "updated": result.updated,
             "unchanged": result.unchanged, "bad": result.bad, "pending": result.pending}
+
+
+def fail_stalled() -> int:
+    """Scheduled: batches whose worker died mid-import say so instead of '导入中' forever."""
+    return fail_stalled_batches()

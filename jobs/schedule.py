@@ -44,6 +44,9 @@ SCHEDULE: tuple[ScheduledJob, ...] = (
     # Each enqueue kicks delivery at once; this catches deferred rows, retries and lost kicks.
     ScheduledJob(name="deliver_messages", func="jobs.messages.deliver_due", cron="* * * * *", queue="messages",
                  timeout=600),
+    # An import whose worker died would show '导入中' forever; its transaction rolled back.
+    ScheduledJob(name="fail_stalled_imports", func="jobs.imports.fail_stalled", cron="*/10 * * * *",
+                 queue="default", timeout=300),
     # Leaders read the digest on the way in; yesterday's data has been loaded overnight.
     ScheduledJob(name="daily_digest", func="jobs.digest.send_daily_digest", cron="30 7 * * *",
                  queue="reports", timeout=1800),

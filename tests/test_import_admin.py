@@ -7,10 +7,12 @@ import functools
 import io
 import signal
 import zipfile
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy import update as sa_update
 
 from app.auth.passwords import hash_password
 from app.extensions import db
@@ -200,3 +202,33 @@ def test_a_branch_manager_imports_only_for_their_own_branch(client, people, run_
     batch_id = resp.headers["Location"].rsplit("/", 1)[1]
     report = client.get(f"/admin/imports/{batch_id}/report").get_data().decode("utf-8-sig")
     assert "管理机构代码:机构代码 HB0101 不在您的管辖范围内" in report
+
+
+def test_a_batch_whose_worker_died_is_marked_failed_and_its_upload_deleted(app, people, tmp_path):
+    """A worker killed mid-import leaves its batch 'running' (the import's transaction rolled
+    back); the scheduled sweep tells the user, and only for batches past the job time limit."""
+    from app.auth.viewer import Viewer
+    from app.models import AuditChannel
+    from app.models.ingest import ImportStatus
+    from app.services.ingest import create_batch
+    from jobs.imports import fail_stalled
+
+    actor = Viewer(channel=AuditChannel.admin, staff=people["admin"])
+    upload_file = tmp_path / "upload.csv"
+    upload_file.write_text("保单号\n")
+    dead = create_batch("policies", "dead.csv", actor, stored_path=str(upload_file))
+    alive = create_batch("policies", "alive.csv", actor)
+    limit = app.config["JOB_TIMEOUT_SECONDS"]
+    with db.engine.begin() as conn:
+        conn.execute(sa_update(ImportBatch).where(ImportBatch.id == dead.id).values(
+            status=ImportStatus.running, updated_at=func.now() - timedelta(seconds=limit + 60)))
+        conn.execute(sa_update(ImportBatch).where(ImportBatch.id == alive.id).values(
+            status=ImportStatus.running, updated_at=func.now() - timedelta(seconds=limit - 60)))
+
+    assert fail_stalled() == 1
+    db.session.expire_all()
+    dead, alive = db.session.get(ImportBatch, dead.id), db.session.get(ImportBatch, alive.id)
+    assert dead.status == ImportStatus.failed and "没有写入任何数据" in dead.message
+    assert not upload_file.exists()
+    assert alive.status == ImportStatus.running
+    assert fail_stalled() == 0

@@ -16,11 +16,11 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import update
+from sqlalchemy import func, update
 
 from app.auth.viewer import Viewer
 from app.errors import DomainError
@@ -36,7 +36,8 @@ from app.timeutil import business_zone
 
 log = logging.getLogger(__name__)
 
-__all__ = ["FileRefused", "ImportResult", "Issue", "create_batch", "reports_dir", "run_import", "uploads_dir"]
+__all__ = ["FileRefused", "ImportResult", "Issue", "create_batch", "fail_stalled_batches", "reports_dir", "run_import",
+           "uploads_dir"]
 
 Progress = Callable[[float, str], None]
 
@@ -163,6 +164,26 @@ def run_import(kind: str, path: str | Path, partial: bool = False, actor: Viewer
         result.status = ImportStatus.failed
         result.message = f"导入失败,没有写入任何数据:{_db_reason(err)}"
         return _finish(batch_id, result, started)
+
+
+def fail_stalled_batches() -> int:
+    """Mark failed the batches still 'running' with no progress for longer than a job may run:
+    their worker died. Nothing of theirs was written (rows and the final status commit together),
+    so the message says so; their upload, which holds personal data, is deleted. Returns how many."""
+    limit = timedelta(seconds=current_app.config["JOB_TIMEOUT_SECONDS"])
+    stalled = db.session.execute(
+        update(ImportBatch)
+        .where(ImportBatch.status == ImportStatus.running, ImportBatch.updated_at < func.now() - limit)
+        .values(status=ImportStatus.failed, finished_at=func.now(),
+                message=f"导入任务意外中断(超过 {int(limit.total_seconds() // 60)} 分钟没有进展),"
+                        "没有写入任何数据,请重新导入。")
+        .returning(ImportBatch.id, ImportBatch.stored_path)).all()
+    db.session.commit()
+    for batch_id, stored_path in stalled:
+        if stored_path:
+            Path(stored_path).unlink(missing_ok=True)
+        log.warning("import batch %s stalled (its worker died): marked failed", batch_id)
+    return len(stalled)
 
 
 def _scope_path(actor: Viewer) -> str | None:
