@@ -157,7 +157,10 @@ class Config:
         return self.ENV == "production"
 
     def check(self) -> None:
-        """Refuse to run production on missing or development-grade secrets."""
+        """Refuse to run production on missing or development-grade secrets (and anywhere on a
+        messaging mode that does not exist, which would otherwise surface only at the first send)."""
+        if self.MESSAGING_MODE not in ("log", "live"):
+            raise ConfigError(f"MESSAGING_MODE must be 'log' or 'live', not {self.MESSAGING_MODE!r}")
         if not self.is_production:
             return
         missing = [
@@ -169,6 +172,9 @@ class Config:
             raise ConfigError("production needs these settings: " + ", ".join(missing))
         if len(self.SECRET_KEY) < 32:
             raise ConfigError("SECRET_KEY must be at least 32 characters in production")
+        if self.MESSAGING_MODE == "live" and self.SMS_SECRET_ID and not self.SMS_REPLY_CALLBACK_TOKEN:
+            # Without it anyone who finds /api/hooks/sms/reply can unsubscribe any customer.
+            raise ConfigError("SMS_REPLY_CALLBACK_TOKEN is required in production when SMS is sent")
 
     def flask_mapping(self) -> dict:
         """The subset Flask and its extensions read from app.config."""

@@ -359,6 +359,18 @@ def test_an_ordinary_reply_is_not_an_opt_out_and_bad_callbacks_are_refused(clien
     assert not messaging.is_opted_out("sms", MOBILE)
 
 
+def test_with_a_callback_token_a_forged_reply_cannot_unsubscribe(app, client, templates, monkeypatch):
+    monkeypatch.setitem(app.config, "SMS_REPLY_CALLBACK_TOKEN", "callback-secret")
+    reply = {"mobile": MOBILE, "nationcode": "86", "sign": "保运", "text": "TD", "time": 1457336869}
+    for url in ("/api/hooks/sms/reply", "/api/hooks/sms/reply?token=guess"):
+        forged = client.post(url, json=reply)
+        assert forged.status_code == 403 and forged.get_json()["message"] == "回调令牌无效"
+    assert not messaging.is_opted_out("sms", MOBILE)
+
+    real = client.post("/api/hooks/sms/reply?token=callback-secret", json=reply)
+    assert real.status_code == 200 and messaging.is_opted_out("sms", MOBILE)
+
+
 def test_one_subscription_allows_one_message_and_the_second_is_skipped(templates, gateway):
     messaging.grant_subscriptions(OPENID, ["TPL-CLAIM-PROGRESS"])
     first = messaging.enqueue("wechat_subscribe", OPENID, "claim_progress_wechat", CLAIM, "claim:1:closed")

@@ -40,6 +40,13 @@ def test_production_refuses_to_start_without_secrets():
     with pytest.raises(ConfigError, match="at least 32"):
         create_app(Config(ENV="production", SECRET_KEY="short", DATABASE_URL="postgresql+psycopg://x/y",
                           REDIS_URL="redis://x", FIELD_ENCRYPTION_KEY="k", FIELD_HASH_KEY="h"))
+    secrets = dict(ENV="production", SECRET_KEY="s" * 32, DATABASE_URL="postgresql+psycopg://x/y",
+                   REDIS_URL="redis://x", FIELD_ENCRYPTION_KEY="k", FIELD_HASH_KEY="h")
+    with pytest.raises(ConfigError, match="SMS_REPLY_CALLBACK_TOKEN"):
+        Config(**secrets, MESSAGING_MODE="live", SMS_SECRET_ID="AKID").check()
+    Config(**secrets, MESSAGING_MODE="live", SMS_SECRET_ID="AKID", SMS_REPLY_CALLBACK_TOKEN="t").check()
+    with pytest.raises(ConfigError, match="MESSAGING_MODE"):
+        Config(ENV="development", MESSAGING_MODE="Live").check()
 
 
 def test_healthz_is_503_when_redis_is_unreachable(database_url, tmp_path):
