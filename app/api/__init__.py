@@ -19,6 +19,18 @@ def register_blueprints(app: Flask, api, csrf) -> None:
 
     api.register_blueprint(hooks_blp)
     csrf.exempt(hooks_blp)  # provider callbacks: no cookie, nothing for CSRF to protect
+    from app.api.partner import blp as partner_blp
+
+    api.register_blueprint(partner_blp)
+    csrf.exempt(partner_blp)  # partner credentials in a header, no cookie
+    from app.api.wecom import bp as wecom_bp
+
+    app.register_blueprint(wecom_bp)
+    csrf.exempt(wecom_bp)  # WeCom signs its callbacks; there is no cookie
+    from app.api.staff.pages import bp as staff_pages_bp
+
+    # Staff H5 pages sign in with WeCom OAuth into a session cookie, so their forms keep CSRF.
+    app.register_blueprint(staff_pages_bp)
 
     @app.get("/healthz")
     def healthz():

@@ -1,6 +1,6 @@
 """The data model, one module per aggregate. Importing this package registers every table."""
 
-from app.models import ingest, messaging  # noqa: F401,E402  (their tables register on import)
+from app.models import bot, ingest, knowledge, member, messaging, points  # noqa: F401,E402  (tables register on import)
 from app.models.audit import AuditChannel, AuditLog
 from app.models.claim import Claim, ClaimDocument, ClaimEvent, ClaimReserve, ClaimStage, ClaimStatus
 from app.models.codes import CodeItem, CodeKind

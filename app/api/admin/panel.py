@@ -46,6 +46,14 @@ NAV_ACTIVE = {
     "admin.import_detail": "admin.imports",
 }
 
+
+def register_nav(endpoint: str, label: str, active_for: tuple[str, ...] = ()) -> None:
+    """Add a sidebar entry (at the end) for a page module; `active_for` are its detail pages."""
+    if all(existing != endpoint for existing, _ in NAV_ITEMS):
+        NAV_ITEMS.append((endpoint, label))
+    for detail in active_for:
+        NAV_ACTIVE[detail] = endpoint
+
 # Pages show personal data: keep them out of caches, frames and other sites' Referer headers.
 SECURITY_HEADERS = {
     "Cache-Control": "no-store",

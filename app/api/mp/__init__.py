@@ -30,3 +30,16 @@ class Me(MethodView):
     def get(self):
         """当前客户的基本信息"""
         return current_viewer().customer
+
+
+# The routes of each area live in their own module, on this blueprint.
+from app.api.mp import (  # noqa: E402,F401
+    account,
+    campaigns,
+    claims,
+    mall,
+    points,
+    policies,
+    resident,
+    tiers,
+)

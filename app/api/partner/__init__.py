@@ -1,0 +1,7 @@
+"""Partner API (/api/partner): dealers and merchants verify points-mall vouchers."""
+
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+
+blp = Blueprint("partner", __name__, url_prefix="/api/partner", description="合作商户接口")

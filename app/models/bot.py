@@ -1,0 +1,3 @@
+"""The WeCom bot's command log."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""The knowledge base (clauses, regulations, FAQ) and staff announcements."""
+
+from __future__ import annotations

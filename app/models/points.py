@@ -1,0 +1,3 @@
+"""Points: the append-only ledger, sign-in, referrals, the mall with vouchers, and campaigns."""
+
+from __future__ import annotations
