@@ -1,0 +1,106 @@
+// 首页: VIP tier card, points with daily sign-in, shortcuts, policies expiring soon.
+const api = require('../../utils/api')
+const format = require('../../utils/format')
+const {requestSubscription} = require('../../utils/subscribe')
+
+function tierView(tier) {
+  const premium = Number(tier.premium_12m || 0)
+  const next = Number(tier.next_min_premium || 0)
+  return Object.assign({}, tier, {
+    premiumText: format.money(tier.premium_12m),
+    gapText: format.money(Math.max(next - premium, 0)),
+    progress: next > 0 ? Math.min(100, Math.round((premium / next) * 100)) : 100,
+    benefits: tier.benefits || [],
+  })
+}
+
+Page({
+  data: {
+    needLogin: false,
+    loaded: false,
+    error: '',
+    tier: {},
+    points: {balance: 0},
+    signIn: {signed_today: false, streak: 0},
+    signingIn: false,
+    expiring: [],
+  },
+
+  onShow() {
+    if (api.getRole() === 'resident_manager') {
+      wx.reLaunch({url: '/pages/resident/index'})
+      return
+    }
+    if (api.getToken()) {
+      this.load()
+      return
+    }
+    api.silentLogin().then((bound) => {
+      if (bound && api.getRole() === 'resident_manager') wx.reLaunch({url: '/pages/resident/index'})
+      else if (bound) this.load()
+      else this.setData({needLogin: true})
+    })
+  },
+
+  onPullDownRefresh() {
+    this.load().then(() => wx.stopPullDownRefresh())
+  },
+
+  load() {
+    this.setData({error: '', needLogin: false})
+    return Promise.all([
+      api.get('/api/mp/tier'),
+      api.get('/api/mp/points'),
+      api.get('/api/mp/points/sign-in'),
+      api.get('/api/mp/policies/expiring', {days: 60}),
+    ])
+      .then(([tier, points, signIn, expiring]) => {
+        this.setData({
+          loaded: true,
+          tier: tierView(tier),
+          points,
+          signIn,
+          expiring: (expiring || []).map((p) => Object.assign({}, p, {lineText: format.line(p.line)})),
+        })
+      })
+      .catch((err) => {
+        if (err.status === 401) this.setData({needLogin: true})
+        else this.setData({error: err.message})
+      })
+  },
+
+  onSignIn() {
+    if (this.data.signIn.signed_today || this.data.signingIn) return
+    this.setData({signingIn: true})
+    api.post('/api/mp/points/sign-in')
+      .then((result) => {
+        this.setData({
+          signIn: Object.assign({}, this.data.signIn, result, {signed_today: true}),
+          'points.balance': result.balance,
+        })
+        wx.showToast({title: `签到成功 +${result.points}积分`, icon: 'none'})
+      })
+      .catch(() => {})
+      .then(() => this.setData({signingIn: false}))
+  },
+
+  onRemindExpiry() {
+    requestSubscription(['policyExpiry']).catch(() => {})
+  },
+
+  goLogin() {
+    wx.navigateTo({url: '/pages/login/index'})
+  },
+  goTier() {
+    wx.switchTab({url: '/pages/mine/index'})
+  },
+  goPoints() {
+    wx.navigateTo({url: '/pages/points/index'})
+  },
+  goExpiring() {
+    wx.switchTab({url: '/pages/policies/index'})
+  },
+  goPolicy(event) {
+    wx.navigateTo({url: `/pages/policy-detail/index?id=${event.currentTarget.dataset.id}`})
+  },
+})
