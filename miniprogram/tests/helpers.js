@@ -132,6 +132,14 @@ async function tap(page, ...selectors) {
   await settle()
 }
 
+// Type into a Vant field (the inner <input> fires 'input'; the field emits change).
+async function type(page, selector, value) {
+  // The first .van-field__control is the wrapper of the custom-input slot; the <input> comes last.
+  const controls = find(page, selector).querySelectorAll('.van-field__control')
+  controls[controls.length - 1].dispatchEvent('input', {detail: {value}})
+  await settle()
+}
+
 // Stub a wx API that takes success/fail callbacks, answering with `result` (or failing).
 function stubWx(name, result, failWith) {
   wx[name] = jest.fn((opts = {}) => {
@@ -166,5 +174,5 @@ beforeEach(() => {
 })
 
 module.exports = {
-  ROOT, BASE_URL, renderPage, mockApi, ok, fail, reply, settle, waitFor, text, find, all, tap, stubWx, signIn,
+  ROOT, BASE_URL, renderPage, mockApi, ok, fail, reply, settle, waitFor, text, find, all, tap, type, stubWx, signIn,
 }

@@ -133,10 +133,15 @@ function silentLogin() {
   return pendingLogin
 }
 
+let loginOpenedAt = 0
+
+// Several requests fail with 401 together; the login page opens once.
 function goLogin() {
   const pages = typeof getCurrentPages === 'function' ? getCurrentPages() : []
   const current = pages.length ? `/${pages[pages.length - 1].route}` : ''
-  if (current !== LOGIN_PAGE) wx.navigateTo({url: LOGIN_PAGE})
+  if (current === LOGIN_PAGE || Date.now() - loginOpenedAt < 2000) return
+  loginOpenedAt = Date.now()
+  wx.navigateTo({url: LOGIN_PAGE})
 }
 
 function send(transport, opts, retried) {

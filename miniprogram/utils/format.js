@@ -1,10 +1,11 @@
 // Display helpers: money, dates, masked values, labels. Pages receive API data and show it
 // through these so every page says things the same way.
+// Fallbacks for when the API sends a code without its label.
 const POLICY_STATUS_LABELS = {
   in_force: '保障中',
-  pending: '待生效',
+  pending: '未起保',
   expired: '已到期',
-  cancelled: '已退保',
+  cancelled: '已注销',
 }
 
 const LINE_LABELS = {ctpl: '交强险', commercial: '商业险'}

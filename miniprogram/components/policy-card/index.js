@@ -1,0 +1,23 @@
+// One policy in a list (my policies, a resident manager's dealer policies).
+const format = require('../../utils/format')
+
+Component({
+  properties: {
+    policy: {type: Object, value: {}},
+    showPremium: {type: Boolean, value: true},
+  },
+  observers: {
+    policy(policy) {
+      this.setData({
+        stateText: policy.state_label || format.policyStatus(policy.state),
+        lineText: policy.line_label || format.line(policy.line),
+        premiumText: format.money(policy.written_premium),
+      })
+    },
+  },
+  methods: {
+    onTap() {
+      this.triggerEvent('open', {id: this.data.policy.id})
+    },
+  },
+})
