@@ -129,6 +129,21 @@ class Config:
     # The admin panel's address as leaders open it (https://ops.example.com), for links in robot
     # messages; empty = the messages name the page without a link.
     ADMIN_BASE_URL: str = ""
+
+    # --- Points, mall and campaigns (issue 4, points) ---
+    # Points for a daily sign-in.
+    POINTS_SIGN_IN_DAILY: int = 5
+    # Streak bonus table "day:points,...": the bonus on that day of a streak; the cycle is as long
+    # as its last day (3:10,7:50 = +10 on days 3, 10, 17 ..., +50 on days 7, 14 ...).
+    POINTS_SIGN_IN_STREAK_BONUS: str = "3:10,7:50"
+    # Points per yuan of written premium for a new policy (rounded down).
+    POINTS_PER_PREMIUM_YUAN: int = 1
+    # Extra points when the policy renews one of ours.
+    POINTS_RENEWAL_BONUS: int = 200
+    # Points to the inviter when an invitee buys a policy.
+    POINTS_REFERRAL_AWARD: int = 500
+    # The purchase-points job looks at policies issued this many days back (catches late imports).
+    POINTS_POLICY_LOOKBACK_DAYS: int = 30
     extra: dict = field(default_factory=dict)
 
     @classmethod

@@ -1,0 +1,55 @@
+"""What a customer reads about their points: the balance with the next expiry, and the ledger."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, literal, select, true
+
+from app.extensions import db
+from app.models.points import PointsAccount, PointsEntry
+from app.services.pagination import PageResult, paginate
+from app.timeutil import business_today
+
+
+@dataclass(frozen=True)
+class Summary:
+    balance: int
+    expiring_points: int
+    expiring_on: date | None
+
+
+def summary(customer_id: int, today: date | None = None) -> Summary:
+    """Balance and the next batch to expire, in one indexed query (the mini-program's home page
+    reads it on every visit). Awards already past their date but not yet swept by the expiry job
+    are left out of the balance shown, as the next spend would expire them first."""
+    today = today or business_today()
+    live = PointsEntry.remaining > 0
+    lapsed = (select(func.coalesce(func.sum(PointsEntry.remaining), 0))
+              .where(PointsEntry.customer_id == customer_id, live, PointsEntry.expires_on < today)
+              .scalar_subquery())
+    upcoming = (select(PointsEntry.expires_on.label("on"), func.sum(PointsEntry.remaining).label("points"))
+                .where(PointsEntry.customer_id == customer_id, live, PointsEntry.expires_on >= today)
+                .group_by(PointsEntry.expires_on).order_by(PointsEntry.expires_on).limit(1)
+                .lateral("upcoming"))
+    row = db.session.execute(
+        select(PointsAccount.balance, lapsed.label("lapsed"), upcoming.c.on, upcoming.c.points)
+        .select_from(PointsAccount).outerjoin(upcoming, true())
+        .where(PointsAccount.customer_id == customer_id)
+    ).first()
+    if row is None:
+        return Summary(0, 0, None)
+    return Summary(balance=row.balance - row.lapsed, expiring_points=int(row.points or 0), expiring_on=row.on)
+
+
+def ledger_page(customer_id: int, page: int, page_size: int) -> PageResult:
+    stmt = (select(PointsEntry).where(PointsEntry.customer_id == customer_id)
+            .order_by(PointsEntry.id.desc()))
+    return paginate(stmt, page, page_size)
+
+
+def ledger_sum(customer_id: int) -> int:
+    """The sum of the ledger (for checks; the account's balance must equal it)."""
+    return db.session.execute(select(func.coalesce(func.sum(PointsEntry.amount), literal(0)))
+                              .where(PointsEntry.customer_id == customer_id)).scalar_one()
