@@ -1,15 +1,18 @@
 const {renderPage, mockApi, ok, fail, settle, text, find, tap, stubWx, signIn} = require('./helpers')
 
-const TIER = {tier: 'gold', tier_label: '黄金', premium_12m: '8600.00', years: 3, next_tier_label: '铂金',
-  next_min_premium: '10000.00', benefits: [{title: '免费洗车 4 次/年'}, {title: '优先理赔'}]}
+const TIER = {tier: 'gold', tier_label: '黄金', benefits: ['免费洗车 4 次/年', '优先理赔'],
+  contribution: {premium_12m: '8600.00', years: 3, claims_12m: 0},
+  next_tier: {tier: 'platinum', label: '铂金', min_premium_12m: '10000.00', min_years: 3},
+  gap: {premium_12m: '1400.00', years: 0, claims_over: 0}}
 
 function backend(overrides = {}) {
   return mockApi(Object.assign({
     'GET /api/mp/tier': TIER,
-    'GET /api/mp/points': {balance: 1280},
-    'GET /api/mp/points/sign-in': {signed_today: false, streak: 4},
-    'POST /api/mp/points/sign-in': {points: 15, streak: 5, balance: 1295},
-    'GET /api/mp/policies/expiring': [{id: 7, plate: '川A12345', line: 'commercial', end_date: '2026-12-31'}],
+    'GET /api/mp/points': {balance: 1280, expiring: {points: 200, on: '2026-12-31'}},
+    'GET /api/mp/points/sign-in': {signed_today: false, streak: 4, next_bonus: {day: 7, points: 50, in_days: 3}},
+    'POST /api/mp/points/sign-in': {awarded: 10, bonus: 5, streak: 5, balance: 1295},
+    'GET /api/mp/policies/expiring': [{id: 7, plate: '川A12345', line: 'commercial', line_label: '商业险',
+      end_date: '2026-12-31', days_left: 36}],
     'POST /api/mp/subscriptions': {recorded: 1},
   }, overrides))
 }
@@ -26,7 +29,10 @@ test('shows the tier card, points balance, sign-in streak and expiring policies 
   expect(text(find(page, '.tier-card'))).toContain('免费洗车 4 次/年')
   expect(text(find(page, '.points-balance'))).toBe('1280')
   expect(text(find(page, '.streak'))).toBe('已连续签到 4 天')
+  expect(text(find(page, '.next-bonus'))).toBe('再签 3 天额外得 50 积分')
+  expect(text(find(page, '.expiring-points'))).toBe('200 积分将于 2026-12-31 过期')
   expect(text(find(page, '.expiring-item'))).toContain('川A12345 商业险')
+  expect(text(find(page, '.expiring-item'))).toContain('(剩 36 天)')
   expect(api.find('GET', '/api/mp/policies/expiring')[0].query).toEqual({days: '60'})
   expect(api.calls[0].header.Authorization).toBe('Bearer test-token')
   expect(api.unmatched).toEqual([])

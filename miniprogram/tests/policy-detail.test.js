@@ -2,10 +2,10 @@ const {renderPage, mockApi, fail, settle, text, find, all, tap, signIn} = requir
 
 const DETAIL = {id: 9, number: 'PDAA202651010000009', line: 'commercial', line_label: '商业险', state: 'in_force',
   state_label: '保障中', plate: '川A88888', start_date: '2026-01-10', end_date: '2027-01-09',
-  written_premium: '4200.00', vehicle: {plate: '川A88888', brand: '比亚迪', model: '汉 EV'}, agent_name: '王经理',
+  written_premium: '4200.00', vehicle: {plate: '川A88888', brand: '比亚迪', model: '汉 EV'}, agent_name: '王经理', issued_on: '2026-01-07', claims_count: 1, renewal_quote_requested: false,
   coverages: [
-    {coverage: 'own_damage', coverage_label: '车损险', sum_insured: '210000.00', premium: '2600.00'},
-    {coverage: 'third_party', coverage_label: '第三者责任险', sum_insured: '2000000.00', premium: '1600.00'},
+    {coverage: 'own_damage', label: '车损险', sum_insured: '210000.00', premium: '2600.00'},
+    {coverage: 'third_party', label: '第三者责任险', sum_insured: '2000000.00', premium: '1600.00'},
   ]}
 
 test('shows the policy, its vehicle and coverages as the API returned them', async () => {
@@ -18,6 +18,7 @@ test('shows the policy, its vehicle and coverages as the API returned them', asy
   expect(text(find(page, '.summary'))).toContain('¥4,200.00')
   expect(text(find(page, '.info'))).toContain('PDAA202651010000009')
   expect(text(find(page, '.info'))).toContain('比亚迪 汉 EV')
+  expect(text(find(page, '.info'))).toContain('本保单出险1 次')
   const coverages = all(page, '.coverage')
   expect(coverages).toHaveLength(2)
   expect(text(coverages[1])).toContain('第三者责任险')
@@ -28,7 +29,7 @@ test('shows the policy, its vehicle and coverages as the API returned them', asy
 test('requesting a renewal quote posts once and says so', async () => {
   signIn()
   const api = mockApi({'GET /api/mp/policies/9': DETAIL,
-    'POST /api/mp/policies/9/renewal-quote-requests': {id: 1, status: 'open'}})
+    'POST /api/mp/policies/9/renewal-quote-requests': {id: 1, status: 'open', created: true}})
   const page = renderPage('policy-detail', {id: '9'})
   await settle()
 
@@ -49,6 +50,15 @@ test('a refused quote request shows the API message and keeps the button', async
   await tap(page, '#renewal-quote', '.van-button')
   expect(wx.showToast).toHaveBeenCalledWith(expect.objectContaining({title: '您已提交过续保报价申请,请耐心等待'}))
   expect(page.querySelector('#renewal-quote')).toBeTruthy()
+})
+
+test('a policy already asked about says so instead of offering the button', async () => {
+  signIn()
+  mockApi({'GET /api/mp/policies/9': Object.assign({}, DETAIL, {renewal_quote_requested: true})})
+  const page = renderPage('policy-detail', {id: '9'})
+  await settle()
+  expect(text(find(page, '.requested'))).toContain('已提交续保报价申请')
+  expect(page.querySelector('#renewal-quote')).toBeFalsy()
 })
 
 test("another customer's policy (404) shows the API message", async () => {

@@ -74,3 +74,39 @@ global.Page = (options) => {
   })
 }
 global.Page.lifetimes = PAGE_LIFETIMES
+
+// End-to-end runs (tests/test_miniprogram_e2e.py sets BAOYUN_E2E_BASE_URL): wx.request goes over
+// real HTTP, with Node's http module (jsdom has no fetch), to the backend the Python test started.
+if (process.env.BAOYUN_E2E_BASE_URL) {
+  const http = require('http')
+  global.wx.request = (opts) => {
+    const url = new URL(opts.url)
+    const method = (opts.method || 'GET').toUpperCase()
+    const body = method === 'GET' || opts.data === undefined ? null : Buffer.from(JSON.stringify(opts.data))
+    const headers = Object.assign({}, opts.header)
+    if (body) headers['Content-Length'] = body.length
+    const req = http.request({hostname: url.hostname, port: url.port, path: url.pathname + url.search, method, headers},
+      (res) => {
+        const chunks = []
+        res.on('data', (chunk) => chunks.push(chunk))
+        res.on('end', () => {
+          const raw = Buffer.concat(chunks).toString('utf8')
+          let data = raw
+          try {
+            data = JSON.parse(raw)
+          } catch (err) {
+            // not JSON: hand over the text, as wx.request does
+          }
+          const header = {}
+          Object.entries(res.headers).forEach(([key, value]) => {
+            header[key] = value
+          })
+          opts.success({statusCode: res.statusCode, data, header})
+        })
+      })
+    req.setTimeout(opts.timeout || 15000, () => req.destroy(new Error('timeout')))
+    req.on('error', (err) => opts.fail && opts.fail({errMsg: `request:fail ${err.message}`}))
+    if (body) req.write(body)
+    req.end()
+  }
+}

@@ -3,15 +3,23 @@ const api = require('../../utils/api')
 const format = require('../../utils/format')
 const {requestSubscription} = require('../../utils/subscribe')
 
+// The card shows the contribution that counts toward tiers (premium, years), never the points.
 function tierView(tier) {
-  const premium = Number(tier.premium_12m || 0)
-  const next = Number(tier.next_min_premium || 0)
-  return Object.assign({}, tier, {
-    premiumText: format.money(tier.premium_12m),
-    gapText: format.money(Math.max(next - premium, 0)),
+  const contribution = tier.contribution || {}
+  const premium = Number(contribution.premium_12m || 0)
+  const next = tier.next_tier ? Number(tier.next_tier.min_premium_12m || 0) : 0
+  const gap = tier.gap || {}
+  return {
+    tier: tier.tier,
+    tier_label: tier.tier_label,
+    years: contribution.years || 0,
+    premiumText: format.money(contribution.premium_12m || 0),
+    next_tier_label: tier.next_tier ? tier.next_tier.label : '',
+    gapText: format.money(gap.premium_12m || 0),
+    gapYears: gap.years || 0,
     progress: next > 0 ? Math.min(100, Math.round((premium / next) * 100)) : 100,
     benefits: tier.benefits || [],
-  })
+  }
 }
 
 Page({
@@ -60,7 +68,7 @@ Page({
           tier: tierView(tier),
           points,
           signIn,
-          expiring: (expiring || []).map((p) => Object.assign({}, p, {lineText: format.line(p.line)})),
+          expiring: (expiring || []).map((p) => Object.assign({}, p, {lineText: p.line_label || format.line(p.line)})),
         })
       })
       .catch((err) => {
@@ -75,10 +83,11 @@ Page({
     api.post('/api/mp/points/sign-in')
       .then((result) => {
         this.setData({
-          signIn: Object.assign({}, this.data.signIn, result, {signed_today: true}),
+          signIn: {signed_today: true, streak: result.streak, next_bonus: null},
           'points.balance': result.balance,
         })
-        wx.showToast({title: `签到成功 +${result.points}积分`, icon: 'none'})
+        const earned = (result.awarded || 0) + (result.bonus || 0)
+        wx.showToast({title: `签到成功 +${earned}积分`, icon: 'none'})
       })
       .catch(() => {})
       .then(() => this.setData({signingIn: false}))

@@ -10,10 +10,10 @@ function policyView(p) {
     stateText: p.state_label || format.policyStatus(p.state),
     lineText: p.line_label || format.line(p.line),
     premiumText: format.money(p.written_premium),
-    vehicleText: [vehicle.brand, vehicle.model].filter(Boolean).join(' ') || p.vin_masked || '-',
+    vehicleText: [vehicle.brand, vehicle.model].filter(Boolean).join(' ') || p.vehicle_name || '-',
     coverages: (p.coverages || []).map((c) => ({
       coverage: c.coverage,
-      label: c.coverage_label || c.coverage,
+      label: c.label || c.coverage,
       sumText: c.sum_insured ? `保额 ${format.money(c.sum_insured)}` : '',
       premiumText: format.money(c.premium),
     })),
@@ -31,7 +31,7 @@ Page({
   load() {
     this.setData({error: ''})
     return api.get(`/api/mp/policies/${this.policyId}`)
-      .then((policy) => this.setData({policy: policyView(policy), requested: Boolean(policy.quote_requested)}))
+      .then((policy) => this.setData({policy: policyView(policy), requested: Boolean(policy.renewal_quote_requested)}))
       .catch((err) => this.setData({error: err.message}))
   },
 
@@ -39,9 +39,9 @@ Page({
     if (this.data.requesting) return
     this.setData({requesting: true})
     api.post(`/api/mp/policies/${this.policyId}/renewal-quote-requests`, {})
-      .then(() => {
+      .then((request) => {
         this.setData({requested: true})
-        wx.showToast({title: '已提交,请留意来电', icon: 'none'})
+        wx.showToast({title: request.created === false ? '您已申请过,请留意来电' : '已提交,请留意来电', icon: 'none'})
       })
       .catch(() => {})
       .then(() => this.setData({requesting: false}))
