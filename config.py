@@ -130,6 +130,35 @@ class Config:
     # messages; empty = the messages name the page without a link.
     ADMIN_BASE_URL: str = ""
 
+    # --- Mini-program accounts, policies, claims, tiers (issue 4, mp-core) ---
+    # Lifetime of the token a WeChat user gets before binding (it can only bind), in seconds.
+    MP_BIND_TOKEN_TTL_SECONDS: int = 600
+    # SMS login codes: lifetime, wrong tries before the code is void, seconds between two codes to
+    # one number, and codes per hour per number / per WeChat user / per IP.
+    MP_SMS_CODE_TTL_SECONDS: int = 300
+    MP_SMS_CODE_MAX_TRIES: int = 5
+    MP_SMS_CODE_COOLDOWN_SECONDS: int = 60
+    MP_SMS_CODES_PER_MOBILE_HOUR: int = 5
+    MP_SMS_CODES_PER_OPENID_HOUR: int = 10
+    MP_SMS_CODES_PER_IP_HOUR: int = 30
+    # Binding attempts per WeChat user and per IP within MP_BIND_WINDOW_SECONDS.
+    MP_BIND_MAX_ATTEMPTS: int = 10
+    MP_BIND_MAX_ATTEMPTS_PER_IP: int = 50
+    MP_BIND_WINDOW_SECONDS: int = 3600
+    # Largest claim document a customer may upload, in bytes.
+    MP_UPLOAD_MAX_BYTES: int = 10 * 1024 * 1024
+    # Where uploads are stored: "local" (a folder) or "s3" (any S3-compatible service).
+    STORAGE_BACKEND: str = "local"
+    # Folder of the local backend; empty = VAR_DIR/uploads.
+    STORAGE_LOCAL_DIR: str = ""
+    # The S3 backend: endpoint (empty = AWS), bucket, region, credentials and a key prefix.
+    S3_ENDPOINT_URL: str = ""
+    S3_BUCKET: str = ""
+    S3_REGION: str = "us-east-1"
+    S3_ACCESS_KEY_ID: str = ""
+    S3_SECRET_ACCESS_KEY: str = ""
+    S3_PREFIX: str = ""
+
     # --- Points, mall and campaigns (issue 4, points) ---
     # Points for a daily sign-in.
     POINTS_SIGN_IN_DAILY: int = 5

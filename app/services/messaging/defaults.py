@@ -36,6 +36,17 @@ DEFAULT_TEMPLATES: tuple[dict, ...] = (
     dict(code="sms_login_code", channel=MessageChannel.sms, name="登录验证码(短信)", provider_template_id="1000005",
          urgent=True, body="您的登录验证码为{code},{minutes}分钟内有效。如非本人操作,请忽略本短信。",
          sample_variables={"code": "482913", "minutes": "5"}),
+    # Mini-program (issue 4): a customer asked for a renewal quote; their VIP tier changed.
+    dict(code="renewal_quote_request_wecom", channel=MessageChannel.wecom_app, name="续保报价申请(企业微信)",
+         msg_format=MessageFormat.markdown,
+         body="**续保报价申请**\n{agent},客户 {customer} 在小程序申请续保报价:\n> 车辆:{plate}\n"
+              "> 险种:{line},{end_date} 到期\n> 方便联系时间:{contact_time}\n> 留言:{note}\n请尽快联系客户。",
+         sample_variables={"agent": "李经理", "customer": "张先生", "plate": "冀A12345", "line": "商业险",
+                           "end_date": "2026年3月1日", "contact_time": "工作日晚上", "note": "想加保划痕险"}),
+    dict(code="tier_change_wechat", channel=MessageChannel.wechat_subscribe, name="会员等级变更(订阅消息)",
+         provider_template_id="TPL-TIER-CHANGE", page="pages/tier/index",
+         body="phrase1: {tier}\nthing2: {note}\ndate3: {changed_on}",
+         sample_variables={"tier": "黄金会员", "note": "会员等级已更新,点击查看专属权益", "changed_on": "2026年3月1日"}),
     dict(code="renewal_task_wecom", channel=MessageChannel.wecom_app, name="续保任务提醒(企业微信)",
          msg_format=MessageFormat.markdown,
          body="**续保任务提醒**\n{name},您有 {count} 条续保任务将在 {days} 天内到期,今日新增 {new_count} 条。\n"
