@@ -173,6 +173,22 @@ class Config:
     POINTS_REFERRAL_AWARD: int = 500
     # The purchase-points job looks at policies issued this many days back (catches late imports).
     POINTS_POLICY_LOOKBACK_DAYS: int = 30
+
+    # --- The staff bot in WeCom (issue 5): the app's callback at /wecom/callback ---
+    # Answer WeCom's callbacks at all; off, /wecom/callback is 404. Production with it on requires
+    # WECOM_TOKEN, WECOM_ENCODING_AES_KEY and WECOM_CORP_ID.
+    WECOM_BOT_ENABLED: bool = False
+    # The callback's Token and EncodingAESKey (43 characters), as set in the WeCom admin console.
+    WECOM_TOKEN: str = ""
+    WECOM_ENCODING_AES_KEY: str = ""
+    # Refuse a callback whose timestamp is further than this from our clock, in seconds (replays);
+    # 0 = no check.
+    WECOM_MAX_SKEW_SECONDS: int = 0
+    # An answer ready later than this (milliseconds) may miss WeCom's 5 s window: it goes out as an
+    # app message through the outbox instead, and the callback answers empty.
+    WECOM_REPLY_BUDGET_MS: int = 4000
+    # How long a MsgId is remembered, so WeCom's retries never act twice (seconds).
+    WECOM_DEDUPE_TTL_SECONDS: int = 3600
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -205,6 +221,8 @@ class Config:
         messaging mode that does not exist, which would otherwise surface only at the first send)."""
         if self.MESSAGING_MODE not in ("log", "live"):
             raise ConfigError(f"MESSAGING_MODE must be 'log' or 'live', not {self.MESSAGING_MODE!r}")
+        if self.WECOM_ENCODING_AES_KEY and len(self.WECOM_ENCODING_AES_KEY) != 43:
+            raise ConfigError("WECOM_ENCODING_AES_KEY must be the 43 characters the WeCom console shows")
         if not self.is_production:
             return
         missing = [
@@ -219,6 +237,12 @@ class Config:
         if self.MESSAGING_MODE == "live" and self.SMS_SECRET_ID and not self.SMS_REPLY_CALLBACK_TOKEN:
             # Without it anyone who finds /api/hooks/sms/reply can unsubscribe any customer.
             raise ConfigError("SMS_REPLY_CALLBACK_TOKEN is required in production when SMS is sent")
+        if self.WECOM_BOT_ENABLED:
+            missing = [name for name in ("WECOM_TOKEN", "WECOM_ENCODING_AES_KEY", "WECOM_CORP_ID")
+                       if not getattr(self, name)]
+            if missing:
+                # Without them no callback can be verified: the bot would be open to forged messages.
+                raise ConfigError("the WeCom bot (WECOM_BOT_ENABLED) needs in production: " + ", ".join(missing))
 
     def flask_mapping(self) -> dict:
         """The subset Flask and its extensions read from app.config."""
