@@ -53,4 +53,14 @@ SCHEDULE: tuple[ScheduledJob, ...] = (
     # The previous month's workbook on the 1st, half an hour before that day's digest.
     ScheduledJob(name="monthly_pack", func="jobs.digest.build_monthly_pack", cron="0 7 1 * *",
                  queue="reports", timeout=3600),
+    # Points (docs/miniprogram-api.md): reversals run before awards, so a policy imported and
+    # cancelled on the same night never pays out; expiry just after midnight, business time.
+    ScheduledJob(name="points_reverse_cancelled", func="jobs.points.reverse_cancelled_policies",
+                 cron="20 * * * *", queue="default", timeout=1800),
+    ScheduledJob(name="points_award_policies", func="jobs.points.award_policy_points", cron="30 * * * *",
+                 queue="default", timeout=1800),
+    ScheduledJob(name="points_expire", func="jobs.points.expire_points", cron="10 0 * * *", queue="default",
+                 timeout=3600),
+    ScheduledJob(name="vouchers_expire", func="jobs.points.expire_vouchers", cron="15 0 * * *", queue="default",
+                 timeout=600),
 )

@@ -106,3 +106,12 @@ def bound_customer(**kw):
     c.openid = f"openid-{c.id}"
     db.session.commit()
     return c
+
+
+def agent():
+    """An agent in a branch of a city of a company (what a policy needs)."""
+    from app.models import OrgLevel
+
+    company = f.org_unit(OrgLevel.company)
+    branch = f.org_unit(OrgLevel.branch, f.org_unit(OrgLevel.city, company))
+    return f.staff(team=f.team(branch))
