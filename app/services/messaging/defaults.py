@@ -52,6 +52,11 @@ DEFAULT_TEMPLATES: tuple[dict, ...] = (
          body="**续保任务提醒**\n{name},您有 {count} 条续保任务将在 {days} 天内到期,今日新增 {new_count} 条。\n"
               "> 请在企业微信工作台「续保任务」中跟进。",
          sample_variables={"name": "李经理", "count": "12", "days": "30", "new_count": "3"}),
+    dict(code="announcement_wecom", channel=MessageChannel.wecom_app, name="公告推送(企业微信)",
+         msg_format=MessageFormat.markdown,
+         body="**公告:{title}**\n{summary}\n> 发布:{author}\n\n[查看全文]({url})",
+         sample_variables={"title": "关于2026年车险综合改革的通知", "summary": "各支公司:自3月1日起……",
+                           "author": "张经理", "url": "https://ops.example.com/staff/announcements/1"}),
     dict(code="daily_digest_robot", channel=MessageChannel.wecom_robot, name="经营日报(群机器人)",
          msg_format=MessageFormat.markdown, body="### {title}\n> 统计截至 {cutoff}\n\n{content}",
          sample_variables={"title": "保运经营日报", "cutoff": "2026年3月1日",
