@@ -21,8 +21,10 @@ function vantComponents(pageFile) {
   return mapped
 }
 
-// A page's definition is registered once per test file (jest keeps the page module loaded, so a
-// second simulate.load would not run Page() again); each render is a fresh page instance.
+// A page's definition is registered once per test file; each render is a fresh page instance.
+// simulate.load runs each component's JS with require(), which jest caches: without a reset, the
+// Vant components a second page shares with the first would not register again (and render as
+// bare tags), so the module registry is cleared before loading another page.
 const loaded = {}
 
 // Render pages/<name>/index with the query string it was opened with; onLoad and onShow run.
@@ -30,7 +32,10 @@ function renderPage(name, query = {}) {
   const route = `pages/${name}/index`
   const file = path.join(ROOT, route)
   global.__nextPage = {route, query}
-  if (!loaded[file]) loaded[file] = simulate.load(file, {rootPath: ROOT, usingComponents: vantComponents(file)})
+  if (!loaded[file]) {
+    jest.resetModules()
+    loaded[file] = simulate.load(file, {rootPath: ROOT, usingComponents: vantComponents(file)})
+  }
   const page = simulate.render(loaded[file])
   page.attach(document.createElement('parent-wrapper'))
   return page
