@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from flask import current_app
-from sqlalchemy import any_, exists, func, literal, or_, select
+from sqlalchemy import exists, func, literal, or_, select
 from sqlalchemy.orm import aliased, selectinload
 
 from app.auth.scoping import subtree_ids
@@ -60,7 +60,7 @@ def _visible_to(staff: Staff):
         target_unit.id == AnnouncementTarget.org_unit_id,
         literal(staff.org_unit.path).startswith(target_unit.path),
     )
-    for_role = or_(func.cardinality(Announcement.roles) == 0, literal(staff.role.value) == any_(Announcement.roles))
+    for_role = or_(func.cardinality(Announcement.roles) == 0, Announcement.roles.contains([staff.role.value]))
     return (Announcement.published_at.is_not(None)) & (Announcement.published_at <= func.now()) & on_path & for_role
 
 

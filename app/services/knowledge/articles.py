@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from sqlalchemy import any_, delete, func, literal, literal_column, or_, select
+from sqlalchemy import delete, func, literal_column, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.auth.viewer import Viewer
@@ -242,7 +242,7 @@ def list_articles(*, category_id: int | None = None, q: str | None = None, publi
         stmt = stmt.where(KbArticle.published == published)
     if q:
         stmt = stmt.where(or_(KbArticle.title.contains(q.strip(), autoescape=True),
-                              literal(q.strip()) == any_(KbArticle.tags)))
+                              KbArticle.tags.contains([q.strip()])))
     return paginate(stmt, page, page_size)
 
 
