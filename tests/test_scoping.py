@@ -324,3 +324,46 @@ def test_every_customer_data_endpoint_is_in_the_matrix(app):
         if any(word in path for word in CUSTOMER_DATA_WORDS):
             normalised = path.split("<")[0]
             assert normalised in covered or path in covered, f"{path} is not in the scoping matrix"
+
+
+# ---- the mini-program (/api/mp): customers see their own rows, resident managers their dealer's ----
+
+MP_CUSTOMER_LIST_ENDPOINTS = {"/api/mp/policies": "policy", "/api/mp/claims": "claim", "/api/mp/vehicles": "vehicle"}
+MP_CUSTOMER_DETAIL_ENDPOINTS = {"/api/mp/policies/{id}": "policy", "/api/mp/claims/{id}": "claim"}
+MP_RESIDENT_LIST_ENDPOINTS = {"/api/mp/resident/policies": "policy", "/api/mp/resident/referrals": "claim"}
+
+
+@pytest.mark.parametrize("owner", sorted(ALL))
+def test_mp_customers_see_exactly_their_own_rows(client, world, owner):
+    customer = _db.session.get(Customer, world.rows["customer"][owner])
+    headers = f.customer_token(customer)
+    for path, entity in MP_CUSTOMER_LIST_ENDPOINTS.items():
+        resp = client.get(path, headers=headers)
+        assert resp.status_code == 200, path
+        assert [row["id"] for row in resp.get_json()] == [world.rows[entity][owner]], path
+    for template, entity in MP_CUSTOMER_DETAIL_ENDPOINTS.items():
+        for other, row_id in world.rows[entity].items():
+            resp = client.get(template.format(id=row_id), headers=headers)
+            assert resp.status_code == (200 if other == owner else 404), (owner, template, other)
+        assert client.get(template.format(id=10**6), headers=headers).status_code == 404
+
+
+@pytest.mark.parametrize("viewer_label", sorted(set(EXPECTED) - {"inactive_admin"}))
+def test_mp_resident_lists_show_exactly_the_dealers_rows(client, world, viewer_label):
+    staff = world.staff[viewer_label]
+    # Repair referrals: a3's car is repaired at d1's dealer, a4's at d2's, a1's at d1's.
+    d1, d2 = world.staff["resident_d1"].dealer_id, world.staff["resident_d2"].dealer_id
+    for owner, dealer_id in (("a3", d1), ("a4", d2), ("a1", d1)):
+        _db.session.get(Claim, world.rows["claim"][owner]).repair_dealer_id = dealer_id
+    _db.session.commit()
+    expected = {"/api/mp/resident/policies": {"resident_d1": {"a1b", "a3"}, "resident_d2": {"a4"}},
+                "/api/mp/resident/referrals": {"resident_d1": {"a1", "a3"}, "resident_d2": {"a4"}}}
+    headers = f.staff_token(staff)
+    for path, entity in MP_RESIDENT_LIST_ENDPOINTS.items():
+        if staff.role != Role.resident_manager:
+            assert client.get(path, headers=headers).status_code == 403, (viewer_label, path)
+            continue
+        ids = sorted(_list_ids(client, path, headers))
+        assert ids == sorted(world.rows[entity][a] for a in expected[path][viewer_label]), (viewer_label, path)
+    for path in (*MP_CUSTOMER_LIST_ENDPOINTS, "/api/mp/tier"):
+        assert client.get(path, headers=headers).status_code == 403, (viewer_label, path)
