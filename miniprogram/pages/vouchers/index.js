@@ -1,0 +1,42 @@
+// 我的券: vouchers from redemptions and campaigns, by status.
+const format = require('../../utils/format')
+const {createPagedList, emptyList} = require('../../utils/paged-list')
+
+Page({
+  data: {status: 'issued', list: emptyList()},
+
+  onLoad() {
+    this.vouchers = createPagedList(this, {
+      path: '/api/mp/vouchers',
+      pageSize: 20,
+      params: () => ({status: this.data.status}),
+      map: (v) => Object.assign({}, v, {expiresText: format.date(v.expires_at)}),
+    })
+  },
+
+  onShow() {
+    // Also when coming back from a voucher that was just cancelled.
+    this.vouchers.reload()
+  },
+
+  onPullDownRefresh() {
+    this.vouchers.reload().then(() => wx.stopPullDownRefresh())
+  },
+
+  onReachBottom() {
+    this.vouchers.more()
+  },
+
+  onStatusChange(event) {
+    this.setData({status: event.detail.name, list: emptyList()})
+    this.vouchers.reload()
+  },
+
+  onRetry() {
+    this.vouchers.reload()
+  },
+
+  onOpen(event) {
+    wx.navigateTo({url: `/pages/voucher-detail/index?id=${event.currentTarget.dataset.id}`})
+  },
+})
