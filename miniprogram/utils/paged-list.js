@@ -1,9 +1,9 @@
-// A paginated list on a page: data[key] = {items, hasMore, loading, loaded, error}; reload()
+// A paginated list on a page: data[key] = {items, total, hasMore, loading, loaded, error}; reload()
 // starts again from page 1 (a stale answer from before is dropped), more() appends the next page.
 const api = require('./api')
 
 function emptyList() {
-  return {items: [], hasMore: true, loading: false, loaded: false, error: ''}
+  return {items: [], total: null, hasMore: true, loading: false, loaded: false, error: ''}
 }
 
 function createPagedList(ctx, options) {
@@ -22,13 +22,14 @@ function createPagedList(ctx, options) {
     busy = true
     ctx.setData({[`${key}.loading`]: true, [`${key}.error`]: ''})
     return api.getPage(options.path, Object.assign({page: next, page_size: pageSize}, params()))
-      .then(({items, hasMore}) => {
+      .then(({items, hasMore, pagination}) => {
         if (mine !== generation) return
         current = next
         const mapped = items.map(map)
         ctx.setData({
           [key]: {
             items: reset ? mapped : ctx.data[key].items.concat(mapped),
+            total: pagination.total === undefined ? null : pagination.total,
             hasMore,
             loading: false,
             loaded: true,

@@ -1,0 +1,32 @@
+// 送修赔案 (resident managers): claims sent to their dealer for repair; names and plates masked.
+const format = require('../../utils/format')
+const {createPagedList, emptyList} = require('../../utils/paged-list')
+
+Page({
+  data: {list: emptyList()},
+
+  onLoad() {
+    this.referrals = createPagedList(this, {
+      path: '/api/mp/resident/referrals',
+      pageSize: 20,
+      map: (r) => Object.assign({}, r, {
+        reserveText: format.money(r.first_reserve),
+        paidText: format.money(r.paid),
+        reportedText: format.dateTime(r.reported_at),
+      }),
+    })
+    this.referrals.reload()
+  },
+
+  onPullDownRefresh() {
+    this.referrals.reload().then(() => wx.stopPullDownRefresh())
+  },
+
+  onReachBottom() {
+    this.referrals.more()
+  },
+
+  onRetry() {
+    this.referrals.reload()
+  },
+})
