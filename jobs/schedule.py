@@ -53,6 +53,10 @@ SCHEDULE: tuple[ScheduledJob, ...] = (
     # The previous month's workbook on the 1st, half an hour before that day's digest.
     ScheduledJob(name="monthly_pack", func="jobs.digest.build_monthly_pack", cron="0 7 1 * *",
                  queue="reports", timeout=3600),
+    # VIP tiers from yesterday's policies and claims, after the night's imports; the subscribe
+    # messages it queues are held until 09:00.
+    ScheduledJob(name="recompute_tiers", func="jobs.tiers.recompute_tiers", cron="30 3 * * *", queue="default",
+                 timeout=1800),
     # Points (docs/miniprogram-api.md): reversals run before awards, so a policy imported and
     # cancelled on the same night never pays out; expiry just after midnight, business time.
     ScheduledJob(name="points_reverse_cancelled", func="jobs.points.reverse_cancelled_policies",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
@@ -26,11 +26,12 @@ from app.models.customer import VIP_TIER_LABELS
 from app.models.member import TierChange, TierRule
 from app.models.messaging import MessageChannel, MessageTemplate, SubscriptionConsent
 from app.services import audit, messaging
-from app.timeutil import business_today
+from app.timeutil import business_today, business_zone
 
 log = logging.getLogger(__name__)
 
 TIER_CHANGE_TEMPLATE = "tier_change_wechat"
+MESSAGE_HOUR = time(9, 0)
 # (rank, tier, min premium over 12 months, min years with us, max claims in 12 months, benefits).
 # Loaded by migration 0005; the rows are edited in the panel (会员等级规则) afterwards.
 DEFAULT_TIER_RULES: tuple[tuple, ...] = (
@@ -150,12 +151,14 @@ def _notify(changes, today: date) -> int:
               & (SubscriptionConsent.template_id == template.provider_template_id))
         .where(TierChange.id.in_(change_ids), SubscriptionConsent.remaining > 0)
     ).all()
+    # Never a phone buzzing at 03:30: held until the morning of the run's day.
+    morning = datetime.combine(today, MESSAGE_HOUR, tzinfo=business_zone())
     for change_id, to_tier, customer_id, openid in reachable:
         messaging.enqueue(
             MessageChannel.wechat_subscribe, openid, TIER_CHANGE_TEMPLATE,
             {"tier": f"{VIP_TIER_LABELS[to_tier]}会员", "note": "会员等级已更新,点击查看专属权益",
              "changed_on": today.strftime("%Y年%-m月%-d日")},
-            dedupe_key=f"tier-change:{change_id}", customer_id=customer_id, commit=False)
+            dedupe_key=f"tier-change:{change_id}", customer_id=customer_id, not_before=morning, commit=False)
     return len(reachable)
 
 
