@@ -1,9 +1,11 @@
 """End-to-end: the mini-program's own pages (jest + miniprogram-simulate) call the real backend.
 
-The test seeds a customer, serves the app on a local port from a thread, and runs
-miniprogram/tests/e2e.test.js with that base URL and a customer token; the pages' wx.request
-goes over HTTP (Node's http module, see miniprogram/tests/setup.js) and the spec checks that the
-pages show what this test put in the database.
+The test seeds a customer (policies, points, tier rules), serves the app on a local port from a
+thread with WeChat pointed at the local fake (tests/fakes/wechat.py), and runs
+miniprogram/tests/e2e.test.js with that base URL, a wx.login code the fake knows, and a customer
+token. The pages' wx.request goes over HTTP (Node's http module, see miniprogram/tests/setup.js):
+the login page binds by ID number + plate through the real code2session and binding, the home
+page signs in for points, and the spec checks every page shows what this test put in the database.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import os
 import shutil
 import subprocess
 import threading
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -21,11 +23,16 @@ from werkzeug.serving import make_server
 
 from app.auth.tokens import issue_token
 from app.extensions import db
-from app.models import OrgLevel, Role
+from app.models import Customer, OrgLevel, Role
 from app.models.customer import VIP_TIER_LABELS, VipTier
+from app.models.points import PointsAccount, PointsEntry, PointsReason
 from app.security.fields import mask_mobile
+from app.services import tiers
+from app.services.points import ledger
 from app.timeutil import business_today
+from app.validators import make_id_number
 from tests import factories as f
+from tests.fakes.plugin import fake_settings, messaging_config
 
 MINIPROGRAM = Path(__file__).resolve().parent.parent / "miniprogram"
 E2E_SPEC = "tests/e2e.test.js"
@@ -34,8 +41,14 @@ pytestmark = pytest.mark.skipif(shutil.which("node") is None, reason="Node.js is
 
 
 @pytest.fixture
-def served(app):
-    """The app on 127.0.0.1:<free port>, served from a thread for the length of the test."""
+def served(app, fake_wechat):
+    """The app on 127.0.0.1:<free port>, served from a thread for the length of the test, its
+    WeChat calls going to the fake."""
+    with messaging_config(app, **fake_settings(wechat_fake=fake_wechat)):
+        yield from _serve(app)
+
+
+def _serve(app):
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -47,12 +60,16 @@ def served(app):
 
 
 def seed_customer() -> dict:
-    """A gold customer with two cars, 12 policies in force and 3 expired; what the pages must show."""
+    """A gold customer with two cars, 12 policies in force, 3 expired and 1,280 points; what the
+    pages must show."""
+    tiers.load_default_rules()
     company = f.org_unit(OrgLevel.company)
     city = f.org_unit(OrgLevel.city, parent=company)
     branch = f.org_unit(OrgLevel.branch, parent=city)
     agent = f.staff(Role.agent, org=branch, team=f.team(branch))
-    customer = f.customer(agent=agent, name="李晓梅", mobile="13912345678", vip_tier=VipTier.gold)
+    id_number = make_id_number("510104", date(1988, 6, 1), 7)
+    customer = f.customer(agent=agent, name="李晓梅", mobile="13912345678", id_number=id_number,
+                          vip_tier=VipTier.gold)
     cars = [f.vehicle(owner=customer, plate="川A7E2M9"), f.vehicle(owner=customer, plate="川AD12345")]
     today = business_today()
     in_force, expired = [], []
@@ -63,12 +80,17 @@ def seed_customer() -> dict:
     for n in range(3):
         p = f.policy(customer=customer, vehicle=cars[0], agent=agent, start=today - timedelta(days=400 + n))
         expired.append(p.number)
+    account = ledger.lock_account(customer.id)
+    ledger.award(account, 1280, PointsReason.policy_purchase, f"e2e:{customer.id}:purchase")
     db.session.commit()
     return {
+        "id_number": id_number,
         "customer_id": customer.id,
         "name": "李晓梅",
         "mobile_masked": mask_mobile("13912345678"),
         "tier_label": VIP_TIER_LABELS[VipTier.gold],
+        "benefit": tiers.get_rule("gold").benefits[0],
+        "balance": 1280,
         "plates": ["川A7E2M9", "川AD12345"],
         "in_force_numbers": in_force,
         "expired_numbers": expired,
@@ -83,14 +105,27 @@ def run_jest(env_extra: dict) -> subprocess.CompletedProcess:
                           env=env, capture_output=True, text=True, timeout=300)
 
 
-def test_pages_show_what_the_real_backend_returned(served):
+def test_pages_show_what_the_real_backend_returned(served, fake_wechat):
     expected = seed_customer()
+    fake_wechat.add_login("e2e-login-code", "o-e2e-openid-1")
     result = run_jest({
         "BAOYUN_E2E_BASE_URL": served,
+        "BAOYUN_E2E_LOGIN_CODE": "e2e-login-code",
         "BAOYUN_E2E_TOKEN": issue_token("customer", expected["customer_id"]),
         "BAOYUN_E2E_EXPECT": json.dumps(expected, ensure_ascii=False),
     })
     report = result.stdout + result.stderr
     assert result.returncode == 0, report
     assert "skipped" not in report, report  # the spec ran, not skipped for want of a base URL
-    assert "Tests:       2 passed, 2 total" in report, report
+    assert "Tests:       3 passed, 3 total" in report, report
+
+    # What the pages did reached the database: the WeChat user is bound, the sign-in was booked.
+    db.session.expire_all()
+    customer = db.session.get(Customer, expected["customer_id"])
+    assert customer.openid == "o-e2e-openid-1"
+    account = db.session.get(PointsAccount, customer.id)
+    signed = db.session.execute(db.select(PointsEntry).where(
+        PointsEntry.customer_id == customer.id, PointsEntry.reason == PointsReason.sign_in)).scalars().all()
+    assert len(signed) == 1
+    assert account.balance == 1280 + sum(e.amount for e in db.session.execute(db.select(PointsEntry).where(
+        PointsEntry.customer_id == customer.id, PointsEntry.reason != PointsReason.policy_purchase)).scalars())
