@@ -8,6 +8,7 @@ def register(app, api, csrf) -> None:
         imports,  # noqa: F401  (the 数据导入 pages, on the same blueprint)
         messaging,  # noqa: F401  (the 消息 pages: templates and the outbox)
         pages,  # noqa: F401  (attaches the pages to the panel blueprint)
+        points_admin,  # noqa: F401  (积分商城, 营销活动, 核销记录 pages)
         report_pages,  # noqa: F401  (the report pages, on the same blueprint)
     )
     from app.api.admin.json_api import blp as json_blp
