@@ -516,8 +516,8 @@ def renewal_units(ctx: Ctx, lapse: bool = False, records: bool = False):
     `lapse` adds its lapse days, `records` the lapse reason and destination of that policy's
     renewal record.
 
-    The renewing and next policies are index-only probes of ix_policies_renewal_link (migration
-    0004); without that index PostgreSQL would read the heap for each of them."""
+    The renewing and next policies are index-only probes of ix_policies_renewal_link (migrations
+    0004, 0009); without that index PostgreSQL would read the heap for each of them."""
     o = ctx.opts
     before, after = int(o["window_before"]), int(o["window_after"])
     p = Policy
