@@ -8,7 +8,6 @@ lookups go through the HMAC column, never the ciphertext.
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import os
 
@@ -45,7 +44,7 @@ class FieldCipher:
         """Keyed hash of a normalised value: equal numbers give equal digests, nothing else leaks."""
         if value is None:
             return None
-        return hmac.new(self._hash_key, normalise(value).encode(), hashlib.sha256).digest()
+        return hmac.digest(self._hash_key, normalise(value).encode(), "sha256")
 
 
 def normalise(value: str) -> str:
