@@ -235,6 +235,89 @@ def test_partial_lands_the_good_rows_and_reports_the_bad(frame, tmp_path):
     assert [line[-4] for line in read_csv(result.report_path)[1:]] == ["4"]
 
 
+@pytest.fixture
+def small_parts(monkeypatch):
+    """Policy files in parts of 3 rows, as a 100,000-row file is in parts of 20,000: the sample's
+    8 policies load in three parts, each while the next is validated."""
+    from app.services.ingest import load
+
+    monkeypatch.setitem(load.PART_ROWS, ImportKind.policies, 3)
+    return load.PART_ROWS
+
+
+def test_a_policy_file_in_parts_lands_as_in_one(frame, small_parts, tmp_path):
+    import_samples(DEPENDENCY_ORDER[:4])
+    rows = sample("policies")
+    # The renewals first: their previous policies come two parts later and still link up.
+    renewals_first = [rows[0]] + rows[3:] + rows[1:3]
+
+    result = run_import("policies", write_csv(tmp_path / "p.csv", renewals_first))
+
+    assert (result.status, result.total, result.inserted, result.bad) == (ImportStatus.succeeded, 8, 8, 0)
+    assert policy("PDAA202613010100000201").previous_policy_id == policy("PDAA202513010100000101").id
+    assert policy("PDZA202613010100000202").previous_policy_id == policy("PDZA202513010100000102").id
+    before = digest()
+    assert run_import("policies", SAMPLES / "policies.csv").unchanged == 8
+    small_parts[ImportKind.policies] = None  # the whole file as one part: the same data
+    assert run_import("policies", write_csv(tmp_path / "p.csv", renewals_first)).unchanged == 8
+    assert digest() == before
+
+
+def test_a_bad_row_in_any_part_refuses_the_whole_file(frame, small_parts, tmp_path):
+    from app.validators import with_vin_check
+
+    import_samples(DEPENDENCY_ORDER[:4])
+    rows = sample("policies")
+    h = {name: i for i, name in enumerate(rows[0])}
+    rows[2][h["车架号"]] = with_vin_check("LFV2A21K0M9999999")  # row 3, first part: only SQL finds it missing
+    rows[8][h["签单保费"]] = "-1"  # row 9, last part
+    rows.append(list(rows[1]))  # row 10: the key of row 2, two parts earlier
+
+    result = run_import("policies", write_csv(tmp_path / "p.csv", rows))
+
+    assert (result.status, result.bad, count(Policy)) == (ImportStatus.failed, 3, 0)
+    assert [(i.row, i.column, i.reason) for i in result.issues] == [
+        (3, "车架号", "该车架号的车辆尚未导入,请先导入车辆文件"),
+        (9, "签单保费", "金额不能为负数"),
+        (10, "保单号", "与第2行重复:同一文件中保单号不能重复"),
+    ]
+    assert [line[-4] for line in read_csv(result.report_path)[1:]] == ["3", "9", "10"]
+
+
+def test_partial_in_parts_lands_the_good_rows_of_every_part(frame, small_parts, tmp_path):
+    from app.validators import with_vin_check
+
+    import_samples(DEPENDENCY_ORDER[:4])
+    rows = sample("policies")
+    h = {name: i for i, name in enumerate(rows[0])}
+    rows[2][h["车架号"]] = with_vin_check("LFV2A21K0M9999999")
+    rows[8][h["签单保费"]] = "-1"
+
+    result = run_import("policies", write_csv(tmp_path / "p.csv", rows), partial=True)
+
+    assert (result.status, result.inserted, result.unchanged, result.bad) == (ImportStatus.succeeded, 6, 0, 2)
+    assert count(Policy) == 6
+    assert [line[-4] for line in read_csv(result.report_path)[1:]] == ["3", "9"]
+
+
+def test_a_part_that_fails_in_the_database_rolls_the_whole_file_back(frame, small_parts, tmp_path):
+    """An error in the loading thread (here a constraint the validation does not know) reaches
+    the import, which rolls back the parts already written."""
+    import_samples(DEPENDENCY_ORDER[:4])
+    db.session.execute(text("ALTER TABLE policies ADD CONSTRAINT ck_test_not_this_one "
+                            "CHECK (number <> 'PDZA202613010100000202')"))
+    db.session.commit()
+    try:
+        result = run_import("policies", SAMPLES / "policies.csv")  # that policy is in the second part
+    finally:
+        db.session.rollback()
+        db.session.execute(text("ALTER TABLE policies DROP CONSTRAINT ck_test_not_this_one"))
+        db.session.commit()
+
+    assert (result.status, count(Policy)) == (ImportStatus.failed, 0)
+    assert result.message == "导入失败,没有写入任何数据:违反数据约束 ck_test_not_this_one"
+
+
 def test_renewal_chain_links_when_the_previous_policy_arrives_later(frame, tmp_path):
     import_samples(DEPENDENCY_ORDER[:4])
     rows = sample("policies")
@@ -350,8 +433,9 @@ def test_staging_uses_no_row_by_row_queries(frame, tmp_path):
     assert db.session.execute(text("SELECT count(*) FROM policies")).scalar() == 400
 
 
-def test_without_the_privilege_to_skip_triggers_the_ordinary_foreign_keys_check(frame, monkeypatch):
-    """A database role that may not set session_replication_role gets the same result, slower."""
+def test_without_the_privilege_to_skip_triggers_the_ordinary_foreign_keys_check(frame, small_parts, monkeypatch):
+    """A database role that may not set session_replication_role gets the same result, slower
+    (here in parts, as a big file would be)."""
     from app.services.ingest import load
 
     monkeypatch.setattr(load, "_lock_references", lambda *args, **kw: False)
@@ -414,3 +498,23 @@ def test_a_policy_that_moves_to_another_agent_takes_its_claims_along(frame, tmp_
     claim = db.session.execute(select(Claim).where(Claim.number == "RDAA202613010200000012")).scalar_one()
     agent = db.session.execute(select(Staff).where(Staff.code == "HB10002")).scalar_one()
     assert (claim.branch_id, claim.agent_id, claim.team_id) == (frame["b1"].id, agent.id, frame["t1"].id)
+
+
+def test_a_csv_without_quotes_reads_as_the_csv_module_reads_it(tmp_path):
+    """Unquoted files take a faster path (split on lines and delimiters); quoted ones the csv
+    module. Both give the same rows: CRLF or LF, blank and all-empty lines skipped, short rows padded."""
+    import csv
+
+    from app.services.ingest.readers import read_table
+
+    rows = [["保单号", "险种", "备注"], ["PD1", "商业险", " 有空格 "], [], ["", "", ""], ["PD2", "交强险"], ["PD3", "", "x"]]
+    plain, quoted = tmp_path / "plain.csv", tmp_path / "quoted.csv"
+    with open(plain, "w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, lineterminator="\r\n").writerows(rows)
+    with open(quoted, "w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, quoting=csv.QUOTE_ALL).writerows(rows)
+    assert b'"' not in plain.read_bytes()
+
+    a, b = read_table(plain), read_table(quoted)
+    assert (a.headers, a.rows) == (b.headers, b.rows)
+    assert a.rows == [(2, ["PD1", "商业险", " 有空格 "]), (5, ["PD2", "交强险", ""]), (6, ["PD3", "", "x"])]

@@ -1,9 +1,11 @@
 """Importing the core business system's exports: `run_import(kind, path, partial, actor, progress)`.
 
-One file is one transaction. Read (readers.py) -> validate every row in bulk (validate.py, with the
-header mapping of columns.py) -> write the error report of the bad rows (report.py) -> unless the
-file is refused (any bad row without `partial`), COPY the good rows into a staging table and upsert
-them (load.py) -> audit entry and the batch's counts, committed with the data.
+One file is one transaction. Read (readers.py) and validate every row in bulk (validate.py, with the
+header mapping of columns.py), part by part for a big policy file; a loading thread COPYs each
+validated part's good rows into a staging table and upserts them (load.py) while the next part is
+read and validated -> write the error report of the bad rows (report.py) -> if the file is refused
+(any bad row without `partial`) roll everything back, else the audit entry and the batch's counts,
+committed with the data.
 
 The ImportBatch row is committed before the work starts and its progress is written on a separate
 short connection, so a page polling it sees the import move while the import's own transaction is
@@ -15,8 +17,10 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 from flask import current_app
@@ -28,10 +32,10 @@ from app.extensions import db
 from app.models import AuditChannel, Role
 from app.models.ingest import IMPORT_KIND_LABELS, ImportBatch, ImportKind, ImportStatus
 from app.services import audit
-from app.services.ingest.load import Loader, ReferenceVanished
-from app.services.ingest.readers import FileRefused, read_table
+from app.services.ingest.load import Landed, Loader, ReferenceVanished
+from app.services.ingest.readers import FileRefused, Table, TableReader, open_table
 from app.services.ingest.report import write_report
-from app.services.ingest.validate import Issue, check, missing_reason
+from app.services.ingest.validate import Checked, Issue, Lookups, check, merge, missing_reason
 from app.timeutil import business_zone
 
 log = logging.getLogger(__name__)
@@ -111,16 +115,12 @@ def run_import(kind: str, path: str | Path, partial: bool = False, actor: Viewer
     try:
         report(0.0, "读取")
         clock = _Clock(result.timings)
-        table = read_table(path)
-        result.total = len(table.rows)
-        clock("read")
         connection = db.session.connection().connection.driver_connection
-        checked = check(kind, table, connection, business_zone(), lambda f, s: report(0.05 + 0.6 * f, s),
-                        scope_path=_scope_path(actor))
-        loader = Loader(kind, connection)
-        loader.stage(checked.stage_rows, checked.stage_columns)
-        late = _add_unresolved(checked, loader.unresolved())
-        clock("validate")
+        loader = Loader(kind, connection, partial)
+        with open_table(path) as reader:
+            clock("open")
+            checked, landed, good = _check_and_load(reader, loader, report, _scope_path(actor), clock)
+        result.total = checked.total
         result.issues = [issue for index in checked.bad_rows for issue in checked.issues[index]]
         result.bad = len(checked.bad_rows)
         if result.bad:
@@ -133,13 +133,9 @@ def run_import(kind: str, path: str | Path, partial: bool = False, actor: Viewer
             result.message = (f"共 {result.total} 行,发现 {result.bad} 行错误,整个文件未导入。"
                               f"请按错误报告修改后重新导入,或使用部分导入(命令行加 --partial,页面勾选“部分导入”)只导入正确的行。")
             return _finish(batch_id, result, started)
-        report(0.75, "写入")
-        loader.drop(late)
-        landed = loader.upsert()
-        clock("load")
         result.inserted, result.updated, result.pending = landed.inserted, landed.updated, landed.pending
         result.linked = landed.linked
-        result.unchanged = checked.good_count - len(late) - landed.inserted - landed.updated - landed.pending
+        result.unchanged = good - landed.inserted - landed.updated - landed.pending
         result.status = ImportStatus.succeeded
         result.message = _summary(result)
         audit.record(actor, "import", "import_batch", batch_id,
@@ -192,6 +188,58 @@ def _scope_path(actor: Viewer) -> str | None:
     if actor.staff is None or actor.role == Role.admin:
         return None
     return actor.staff.org_unit.path
+
+
+def _check_and_load(reader: TableReader, loader: Loader, report: _Progress, scope_path: str | None,
+                    clock: _Clock) -> tuple[Checked, Landed, int]:
+    """Read and validate the file part by part in this thread while a second thread loads each
+    part that has been validated (Loader.load): PostgreSQL writes one part while Python reads and
+    checks the next. Most files are one part; a policy file is parts of load.PART_ROWS rows.
+
+    The loading thread has the connection to itself while it works on a part: validation uses it
+    only for reference codes it has not met in an earlier part (Lookups keeps them), and then
+    waits its turn (psycopg serialises a connection's statements). Returns the whole file's
+    Checked (with the rows only SQL found bad), what landed, and how many rows were good.
+    """
+    lookups, seen = Lookups(loader.connection), {}
+    rows: list = []
+    parts: list[tuple[int, Checked]] = []
+    loads: list[tuple[Checked, Future]] = []
+    error: Exception | None = None
+    expected = max(reader.size_hint, 1)
+    loader.begin()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-load") as loading:
+        try:
+            for part in reader.parts(loader.part_rows):
+                offset = len(rows)
+                rows.extend(part.rows)
+                progress = partial(_part_progress, report, min(offset / expected, 1.0), len(part.rows) / expected)
+                checked = check(loader.kind, part, lookups, business_zone(), progress, scope_path, seen)
+                parts.append((offset, checked))
+                if checked.bad_rows and not loader.partial:
+                    loader.refuse()
+                text = loader.text(checked.stage_rows, checked.stage_columns)
+                loads.append((checked, loading.submit(loader.load, text, checked.good_count)))
+        except Exception as err:  # let the loading thread finish before the caller rolls back
+            error = err
+        clock("validate")
+        wait([future for _checked, future in loads])
+        clock("load")
+    failed = next((f.exception() for _c, f in loads if f.exception() is not None), None)
+    if failed is not None or error is not None:
+        raise failed or error
+    if not loader.refused:
+        loader.finish()
+    landed, good = Landed(), 0
+    for checked, future in loads:
+        part_landed, misses = future.result()
+        landed += part_landed
+        good += checked.good_count - len(_add_unresolved(checked, misses))
+    return merge(parts, Table(reader.headers, rows, reader.format, reader.encoding)), landed, good
+
+
+def _part_progress(report: _Progress, start: float, share: float, fraction: float, stage: str) -> None:
+    report(0.05 + 0.9 * min(start + fraction * share, 1.0), stage)
 
 
 def _add_unresolved(checked, misses: list[tuple[int, str]]) -> list[int]:

@@ -18,6 +18,7 @@ _MONTH_RE = re.compile(r"^(\d{4})(?:[-/.年](\d{1,2})月?|(\d{2}))$")
 _SERIAL_RE = re.compile(r"^\d{5}(?:\.\d+)?$")
 _EXCEL_EPOCH = date(1899, 12, 30)
 PLAIN_MONEY_RE = re.compile(r"\d{1,12}(?:\.\d{1,2})?")
+PLAIN_MONEY_COLUMN_RE = re.compile(r"(?:\d{1,12}(?:\.\d{1,2})?\n)*")  # values joined by line breaks
 _CENT = Decimal("0.01")
 _MONEY_LIMIT = Decimal("1000000000000")  # NUMERIC(14,2)
 

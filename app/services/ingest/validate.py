@@ -14,7 +14,6 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time
-from decimal import Decimal
 from operator import itemgetter
 from zoneinfo import ZoneInfo
 
@@ -34,6 +33,8 @@ from app.validators import (
 )
 
 Progress = Callable[[float, str], None]
+
+_ABSENT = object()  # a code looked up and not found
 
 REF_LABELS = {
     "org": "机构代码", "team": "团队代码", "staff": "工号", "dealer": "车商代码", "channel": "渠道代码",
@@ -81,6 +82,17 @@ class Checked:
         self.issues[index].append(Issue(self.table.rows[index][0], header, _show(raw, masked), reason))
 
 
+def merge(parts: list[tuple[int, Checked]], table: Table) -> Checked:
+    """The parts of a file validated one after the other (`(offset, part)`, offsets into `table`),
+    as one: their issues, indexed by row in the whole file (what the error report reads)."""
+    first = parts[0][1]
+    whole = Checked(first.kind, table, first.columns, {}, first.zone, first.scope_path)
+    for offset, part in parts:
+        for index, issues in part.issues.items():
+            whole.issues[offset + index].extend(issues)
+    return whole
+
+
 def _show(raw, masked: str | None) -> str:
     text = "" if raw is None else (raw.isoformat() if hasattr(raw, "isoformat") else str(raw))
     if masked == "id_number":
@@ -90,9 +102,10 @@ def _show(raw, masked: str | None) -> str:
     return text
 
 
-def check(kind: ImportKind, table: Table, connection, zone: ZoneInfo, progress: Progress,
-          scope_path: str | None = None) -> Checked:
-    """Validate every row of `table` as a `kind` file; `connection` is the session's psycopg one.
+def check(kind: ImportKind, table: Table, lookups: Lookups, zone: ZoneInfo, progress: Progress,
+          scope_path: str | None = None, seen: dict | None = None) -> Checked:
+    """Validate every row of `table` as a `kind` file (or one part of a file: then `seen`, the
+    business keys of the parts before, is shared between the parts and grows).
     scope_path: the org-unit path of a non-admin importer; org units, teams and staff a row names
     must sit in that subtree."""
     columns, positions = _map_headers(kind, table.headers)
@@ -107,10 +120,9 @@ def check(kind: ImportKind, table: Table, connection, zone: ZoneInfo, progress: 
     for column in COLUMNS[kind]:
         if column.field not in checked.values:
             checked.values[column.field] = [column.default] * len(rows)
-    lookups = Lookups(connection)
     _resolve_refs(checked, lookups, scope_path)
     progress((len(columns) + 1) / steps, "校验")
-    _check_duplicates(checked)
+    _check_duplicates(checked, {} if seen is None else seen)
     RULES[kind](checked, lookups, zone)
     progress((len(columns) + 2) / steps, "校验")
     BUILDERS[kind](checked)
@@ -151,16 +163,24 @@ def _parse_column(checked: Checked, column: Column, raw: list, zone: ZoneInfo) -
     failed: dict = {}
     empty = set()
     distinct = set(raw)
+    default = column.default
     if column.type == "money":
-        # Plain amounts ("3215.40") are most of a file: checked by one regex and converted by the
-        # Decimal constructor through `map`, without a Python call per value.
-        plain = [v for v in distinct if type(v) is str and parsers.PLAIN_MONEY_RE.fullmatch(v)]
-        results.update(zip(plain, map(Decimal, plain), strict=True))
+        # Amounts stay text: the exact decimal that COPY turns into NUMERIC. Plain ones ("3215.40":
+        # not negative, at most 12 digits and 2 decimals) are most of a file and stay as they are;
+        # one regex over all of a column's distinct values at once tells whether every one is.
+        default = None if default is None else str(default)
+        texts = [v for v in distinct if type(v) is str]
+        joined = "\n".join(texts)
+        if (len(texts) == len(distinct) and joined.count("\n") == len(texts) - 1  # no line break in a value
+                and parsers.PLAIN_MONEY_COLUMN_RE.fullmatch(joined + "\n")):
+            return list(raw)
+        plain = [v for v in texts if parsers.PLAIN_MONEY_RE.fullmatch(v)]
+        results.update(zip(plain, plain, strict=True))
         distinct.difference_update(plain)
     for value in distinct:
         if value is None or (isinstance(value, str) and not value.strip()):
             empty.add(value)
-            results[value] = column.default
+            results[value] = default
             continue
         try:
             results[value] = parse(value)
@@ -232,7 +252,7 @@ def _parser(column: Column, zone: ZoneInfo) -> Callable:
         "date": parsers.parse_date,
         "datetime": lambda value: parsers.parse_datetime(value, zone),
         "month": parsers.parse_month,
-        "money": parsers.parse_money,
+        "money": lambda value: str(parsers.parse_money(value)),
         "id_number": lambda value: normalise(str(value)),
         "mobile": lambda value: validate_mobile(str(value)),
         "plate": lambda value: validate_plate(str(value)),
@@ -243,10 +263,17 @@ def _parser(column: Column, zone: ZoneInfo) -> Callable:
 # ---- look-ups: one query per kind of code -------------------------------------------------------
 
 class Lookups:
-    """Bulk look-ups on the import's own connection (so they see rows this transaction wrote)."""
+    """Bulk look-ups on the import's own connection (so they see rows this transaction wrote).
+
+    The codes of the reference tables (org units, teams, staff, dealers, code items) are few and
+    repeat in every part of a file: each is fetched once per import, so that after the first part
+    validation needs the connection only for codes it has not met yet (the loading of the parts
+    before holds the connection meanwhile; see run_import).
+    """
 
     def __init__(self, connection):
         self.connection = connection
+        self._known: dict[str, dict] = defaultdict(dict)
 
     def _rows(self, sql: str, keys) -> list[tuple]:
         keys = list(keys)
@@ -254,30 +281,36 @@ class Lookups:
             return []
         return self.connection.execute(sql, (keys,)).fetchall()
 
+    def _cached(self, name: str, codes, fetch: Callable[[list], dict]) -> dict:
+        known = self._known[name]
+        codes = set(codes)
+        new = [c for c in codes if c not in known]
+        if new:
+            found = fetch(new)
+            known.update((c, found.get(c, _ABSENT)) for c in new)
+        return {c: known[c] for c in codes if known[c] is not _ABSENT}
+
     def org(self, codes) -> dict:
-        return {r[0]: r[1:] for r in self._rows(
-            "SELECT code, id, level, path FROM org_units WHERE code = ANY(%s) AND active", codes)}
+        return self._cached("org", codes, lambda new: {r[0]: r[1:] for r in self._rows(
+            "SELECT code, id, level, path FROM org_units WHERE code = ANY(%s) AND active", new)})
 
     def team(self, codes) -> dict:
-        return {r[0]: r[1:] for r in self._rows(
+        return self._cached("team", codes, lambda new: {r[0]: r[1:] for r in self._rows(
             "SELECT t.code, t.id, t.branch_id, o.path FROM teams t JOIN org_units o ON o.id = t.branch_id "
-            "WHERE t.code = ANY(%s) AND t.active", codes)}
+            "WHERE t.code = ANY(%s) AND t.active", new)})
 
     def staff(self, codes) -> dict:
-        return {r[0]: r[1:] for r in self._rows(
+        return self._cached("staff", codes, lambda new: {r[0]: r[1:] for r in self._rows(
             "SELECT s.code, s.id, s.team_id, s.org_unit_id, s.role, o.path FROM staff s "
-            "JOIN org_units o ON o.id = s.org_unit_id WHERE s.code = ANY(%s)", codes)}
+            "JOIN org_units o ON o.id = s.org_unit_id WHERE s.code = ANY(%s)", new)})
 
     def dealer(self, codes) -> dict:
-        return {r[0]: r[1] for r in self._rows("SELECT code, id FROM dealers WHERE code = ANY(%s)", codes)}
+        return self._cached("dealer", codes, lambda new: {r[0]: r[1] for r in self._rows(
+            "SELECT code, id FROM dealers WHERE code = ANY(%s)", new)})
 
     def code_items(self, kind: str, codes) -> dict:
-        codes = list(codes)
-        if not codes:
-            return {}
-        rows = self.connection.execute(
-            "SELECT code, id FROM code_items WHERE kind = %s AND code = ANY(%s) AND active", (kind, codes))
-        return dict(rows.fetchall())
+        return self._cached(f"code_items:{kind}", codes, lambda new: dict(self.connection.execute(
+            "SELECT code, id FROM code_items WHERE kind = %s AND code = ANY(%s) AND active", (kind, new)).fetchall()))
 
     def customers_by_number(self, numbers) -> dict:
         """ID numbers / credit codes -> customer id, through the keyed hash the table stores."""
@@ -330,7 +363,7 @@ def _resolve_refs(checked: Checked, lookups: Lookups, scope_path: str | None = N
             found = getattr(lookups, {"policy": "policies", "claim": "claims"}.get(ref, ref))(wanted)
         for column in columns:
             values = checked.values[column.field]
-            resolved = [None if v is None else found.get(v) for v in values]
+            resolved = list(map(found.get, values))  # None is never a key of found
             if len(found) < len(wanted):
                 for i, value in enumerate(values):
                     if value is not None and resolved[i] is None:
@@ -381,20 +414,26 @@ def _person_or_company(value: str) -> str:
     return validate_id_number(value)
 
 
-def _check_duplicates(checked: Checked) -> None:
-    """A business key seen before in the same file: the later row is the bad one."""
+def _check_duplicates(checked: Checked, seen: dict) -> None:
+    """A business key seen before in the same file: the later row is the bad one. `seen` maps the
+    keys met so far (in this part and the parts before) to their row number."""
     key_fields = KEYS[checked.kind]
     key_columns = [next(c for c in checked.columns if c.field == f) for f in key_fields]
-    seen: dict[tuple, int] = {}
     columns = [checked.values[f] for f in key_fields]
-    for i, key in enumerate(zip(*columns, strict=True)):
-        if any(part is None for part in key):
+    # One field: the key is the value; several: a tuple. A key missing a part is no key.
+    keys = columns[0] if len(columns) == 1 else [None if None in k else k for k in zip(*columns, strict=True)]
+    row_numbers = [row_no for row_no, _cells in checked.table.rows]
+    if None not in keys and len(set(keys)) == len(keys) and seen.keys().isdisjoint(keys):
+        seen.update(zip(keys, row_numbers, strict=True))  # the usual case, checked in C
+        return
+    for i, (row_no, key) in enumerate(zip(row_numbers, keys, strict=True)):
+        if key is None:
             continue
-        first = seen.setdefault(key, i)
-        if first != i:
-            checked.fail(i, key_columns[0], " / ".join(str(part) for part in key),
-                         f"与第{checked.table.rows[first][0]}行重复:"
-                         f"同一文件中{'、'.join(c.header for c in key_columns)}不能重复")
+        first = seen.setdefault(key, row_no)
+        if first != row_no:
+            shown = " / ".join(map(str, key)) if isinstance(key, tuple) else str(key)
+            checked.fail(i, key_columns[0], shown,
+                         f"与第{first}行重复:同一文件中{'、'.join(c.header for c in key_columns)}不能重复")
 
 
 # ---- rules across columns, and the staging rows -------------------------------------------------
@@ -558,7 +597,8 @@ def _build_policies(checked: Checked) -> None:
     ids = _first  # (id, ...) facts -> id
     agent = v["agent"]
     cancelled = {c: datetime.combine(c, time(), zone) if c else None for c in set(v["cancelled_on"])}
-    digests = {n: cipher().digest(n) for n in set(v["customer"]) if n is not None}
+    digest = cipher().digest
+    digests = {n: digest(n) for n in set(v["customer"]) if n is not None}
     columns = [
         [row_no for row_no, _cells in checked.table.rows], v["number"], v["line"], v["status"],
         # Customer and vehicle are named by ID number and VIN; the upsert joins them (load.TARGETS).
