@@ -169,3 +169,85 @@ def test_the_top_tier_has_no_next(client, book):
     body = client.get("/api/mp/tier", headers=f.customer_token(customer)).get_json()
     assert body["tier_label"] == "钻石" and body["next_tier"] is None and body["gap"] is None
     assert client.get("/api/mp/tier").status_code == 401
+
+
+# ---- the panel page 会员等级规则 ---------------------------------------------------------------------
+
+def panel_login(client, staff):
+    with client.session_transaction() as sess:
+        sess["staff_id"] = staff.id
+        sess["token_version"] = staff.token_version
+
+
+@pytest.fixture
+def admins(db, book):
+    company = f.org_unit(OrgLevel.company, name="总公司")
+    city = f.org_unit(OrgLevel.city, company)
+    admins = {"company": f.staff(Role.admin, org=company), "city": f.staff(Role.admin, org=city),
+              "manager": f.staff(Role.branch_manager, org=f.org_unit(OrgLevel.branch, city))}
+    _db.session.commit()
+    return admins
+
+
+def test_the_panel_lists_rules_counts_and_recent_changes(client, book, admins):
+    tiers.recompute_all(TODAY)
+    panel_login(client, admins["company"])
+    resp = client.get("/admin/tiers")
+    assert resp.status_code == 200
+    html = resp.get_data(as_text=True)
+    assert "会员等级规则" in html and "白银" in html and "3,000.00" in html and "免费洗车 2 次/年" in html
+    assert "普通 → 黄金" in html and "金" in html
+    assert "张三丰" not in html  # names masked
+    from app.models import AuditLog
+
+    assert _db.session.scalars(select(AuditLog).where(AuditLog.entity == "customer")).first() is not None
+
+
+def test_a_company_admin_edits_a_rule_and_it_is_audited(client, book, admins):
+    panel_login(client, admins["company"])
+    page = client.get("/admin/tiers/silver")
+    assert page.status_code == 200 and 'value="3000.00"' in page.get_data(as_text=True)
+    resp = client.post("/admin/tiers/silver", data={"min_premium_12m": "4000", "min_years": "0", "max_claims_12m": "",
+                                                    "benefits": "免费洗车 3 次/年\n续保专属提醒\n"})
+    assert resp.status_code == 302
+    rule = _db.session.scalar(select(TierRule).where(TierRule.tier == VipTier.silver))
+    assert rule.min_premium_12m == Decimal("4000.00") and rule.benefits == ["免费洗车 3 次/年", "续保专属提醒"]
+    assert rule.max_claims_12m is None and rule.updated_by_id == admins["company"].id
+    from app.models import AuditLog
+
+    [entry] = _db.session.scalars(select(AuditLog).where(AuditLog.entity == "tier_rule")).all()
+    assert entry.detail["changes"]["min_premium_12m"] == ["3000.00", "4000.00"]
+    tiers.recompute_all(TODAY)
+    assert tier_of(book["silver"]) == "standard"
+
+
+@pytest.mark.parametrize("form, message", [
+    ({"min_premium_12m": "-1", "min_years": "0"}, "近12个月保费门槛应在 0 到 1 亿元之间"),
+    ({"min_premium_12m": "abc", "min_years": "0"}, "保费门槛应为金额"),
+    ({"min_premium_12m": "100", "min_years": "0"}, "「黄金」的门槛不能低于「白银」"),
+    ({"min_premium_12m": "7000", "min_years": "0", "max_claims_12m": "x"}, "出险次数上限应为整数"),
+])
+def test_bad_rule_edits_are_refused_in_chinese(client, book, admins, form, message):
+    panel_login(client, admins["company"])
+    resp = client.post("/admin/tiers/gold", data=form)
+    assert resp.status_code == 422
+    assert message in resp.get_data(as_text=True)
+    rule = _db.session.scalar(select(TierRule).where(TierRule.tier == VipTier.gold))
+    assert rule.min_premium_12m == Decimal("6000.00")
+
+
+def test_the_lowest_tier_keeps_no_thresholds(client, book, admins):
+    panel_login(client, admins["company"])
+    resp = client.post("/admin/tiers/standard", data={"min_premium_12m": "10", "min_years": "0"})
+    assert resp.status_code == 422 and "最低等级不能设门槛" in resp.get_data(as_text=True)
+
+
+def test_only_company_admins_edit_and_only_admins_read(client, book, admins):
+    panel_login(client, admins["city"])
+    assert client.get("/admin/tiers").status_code == 200
+    assert client.get("/admin/tiers/silver").status_code == 403
+    assert client.post("/admin/tiers/silver", data={"min_premium_12m": "1", "min_years": "0"}).status_code == 403
+    panel_login(client, admins["manager"])
+    assert client.get("/admin/tiers").status_code == 403
+    panel_login(client, admins["company"])
+    assert client.get("/admin/tiers/nonexistent").status_code == 404

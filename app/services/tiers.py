@@ -15,16 +15,18 @@ from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 from flask import current_app
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
+from app.auth.scoping import scope_filter
 from app.auth.viewer import Viewer
-from app.errors import DomainError, NotFound
+from app.errors import DomainError, Forbidden, NotFound
 from app.extensions import db
-from app.models import Customer, VipTier
+from app.models import Customer, OrgLevel, Role, VipTier
 from app.models.customer import VIP_TIER_LABELS
 from app.models.member import TierChange, TierRule
 from app.models.messaging import MessageChannel, MessageTemplate, SubscriptionConsent
+from app.security.fields import mask_name
 from app.services import audit, messaging
 from app.timeutil import business_today, business_zone
 
@@ -186,13 +188,13 @@ def customer_tier(customer: Customer, today: date | None = None) -> dict:
         "benefits": current.benefits if current else [],
         "contribution": {"premium_12m": stats.premium_12m, "years": stats.years, "claims_12m": stats.claims_12m,
                          "since": _window(today)["since"], "until": today},
-        "next_tier": _rule_row(following) if following else None,
+        "next_tier": rule_row(following) if following else None,
         "gap": gap,
-        "tiers": [_rule_row(r) for r in all_rules],
+        "tiers": [rule_row(r) for r in all_rules],
     }
 
 
-def _rule_row(rule: TierRule) -> dict:
+def rule_row(rule: TierRule) -> dict:
     return {"tier": rule.tier.value, "label": VIP_TIER_LABELS[rule.tier], "rank": rule.rank,
             "min_premium_12m": rule.min_premium_12m, "min_years": rule.min_years,
             "max_claims_12m": rule.max_claims_12m, "benefits": rule.benefits}
@@ -204,6 +206,8 @@ EDITABLE = ("min_premium_12m", "min_years", "max_claims_12m", "benefits")
 
 
 def get_rule(tier: str) -> TierRule:
+    if tier not in VipTier.__members__:
+        raise NotFound("会员等级不存在")
     rule = db.session.execute(select(TierRule).where(TierRule.tier == tier)).scalar_one_or_none()
     if rule is None:
         raise NotFound("会员等级不存在")
@@ -236,3 +240,29 @@ def save_rule(viewer: Viewer, tier: str, changes: dict) -> TierRule:
         audit.record(viewer, "update", "tier_rule", rule.id, {"tier": rule.tier.value, "changes": changed})
     db.session.commit()
     return rule
+
+
+def require_rule_admin(viewer: Viewer, edit: bool = False) -> None:
+    """Admins read the rules; they apply to every customer, so only a company-level admin edits them."""
+    if viewer.role != Role.admin:
+        raise Forbidden("只有管理员可以查看会员等级规则")
+    if edit and viewer.staff.org_unit.level != OrgLevel.company:
+        raise Forbidden("会员等级规则对全体客户生效,只有总公司管理员可以修改")
+
+
+def panel_summary(viewer: Viewer, recent: int = 20) -> dict:
+    """Customers per tier (one GROUP BY) and the latest tier changes in the viewer's scope (names
+    masked, the read audited), for the panel page."""
+    counts = dict(db.session.execute(select(Customer.vip_tier, func.count(Customer.id)).group_by(Customer.vip_tier)).all())
+    changes = db.session.execute(
+        select(TierChange, Customer.name).join(Customer, Customer.id == TierChange.customer_id)
+        .where(scope_filter(viewer, Customer))
+        .order_by(TierChange.changed_at.desc(), TierChange.id.desc()).limit(recent)).all()
+    audit.record_reads(viewer, "customer", sorted({change.customer_id for change, _ in changes}),
+                       {"via": "tier_changes"})
+    db.session.commit()
+    return {"counts": {tier: counts.get(tier, 0) for tier in VipTier},
+            "changes": [{"customer_id": change.customer_id, "customer_name": mask_name(name),
+                         "from_label": VIP_TIER_LABELS[change.from_tier], "to_label": VIP_TIER_LABELS[change.to_tier],
+                         "premium_12m": change.premium_12m, "years": change.years, "claims_12m": change.claims_12m,
+                         "changed_at": change.changed_at} for change, name in changes]}

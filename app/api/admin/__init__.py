@@ -10,6 +10,7 @@ def register(app, api, csrf) -> None:
         pages,  # noqa: F401  (attaches the pages to the panel blueprint)
         points_admin,  # noqa: F401  (积分商城, 营销活动, 核销记录 pages)
         report_pages,  # noqa: F401  (the report pages, on the same blueprint)
+        tiers,  # noqa: F401  (the 会员等级规则 page)
     )
     from app.api.admin.json_api import blp as json_blp
     from app.api.admin.panel import bp as panel_bp
