@@ -158,7 +158,17 @@ def test_create_a_campaign_add_prizes_and_see_the_budget_used(client, org):
                              "quantity": "5", "active": "on"}).status_code == 302
     bad = client.post(f"/admin/campaigns/{created.id}/prizes", data={"name": "空", "kind": "points", "weight": "1"})
     assert bad.status_code == 422 and "积分奖品请填写积分数" in _text(bad)
-    assert [p.name for p in db.session.execute(select(CampaignPrize)).scalars()] == ["50积分", "洗车券"]
+    prizes = db.session.execute(select(CampaignPrize).order_by(CampaignPrize.id)).scalars().all()
+    assert [p.name for p in prizes] == ["50积分", "洗车券"]
+    # The row form changes odds, quantity and whether a prize is in the draw.
+    assert client.post(f"/admin/campaigns/{created.id}/prizes/{prizes[1].id}", data={
+        "name": "洗车券", "kind": "voucher", "item_id": str(wash.id), "weight": "3", "quantity": "4", "active": "on",
+    }).status_code == 302
+    db.session.expire_all()
+    assert (prizes[1].weight, prizes[1].quantity, prizes[1].active) == (3, 4, True)
+    other = campaign(name="别的活动")
+    assert client.post(f"/admin/campaigns/{other.id}/prizes/{prizes[1].id}", data={
+        "name": "x", "kind": "none", "weight": "1"}).status_code == 404
     customer = f.customer()
     client.post(f"/api/mp/campaigns/{created.id}/draw", json={"request_id": "admin-draw-001"},
                 headers=f.customer_token(customer))
@@ -168,7 +178,7 @@ def test_create_a_campaign_add_prizes_and_see_the_budget_used(client, org):
     listing = _text(client.get("/admin/campaigns"))
     assert "周末抽奖" in listing and f'<td class="num">{used}</td>' in listing
     detail = _text(client.get(f"/admin/campaigns/{created.id}"))
-    assert "50.00%" in detail  # two prizes of weight 1
+    assert "25.00%" in detail and "75.00%" in detail  # weights 1 and 3
     lowered = client.post(f"/admin/campaigns/{created.id}", data={
         "name": "周末抽奖", "starts_at": "2026-01-01T00:00", "ends_at": "2030-01-01T00:00",
         "budget_points": "10", "active": "on"})

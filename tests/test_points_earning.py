@@ -214,3 +214,41 @@ def test_the_inviter_is_paid_when_the_invitee_buys_and_loses_it_if_cancelled(cli
     assert awards.reverse_cancelled()["reversed"] == 0
     assert assert_books_balance(inviter.id) == 0
     assert assert_books_balance(invitee.id) == 0
+
+
+def test_the_balance_costs_two_indexed_queries(client, db):
+    """The home page reads it on every visit: the token's customer, then one query for the rest."""
+    from sqlalchemy import event, text
+
+    customer = f.customer()
+    today = business_today()
+    for n in range(30):
+        give_points(customer, 10, expires_on=today + timedelta(days=n))
+    db.session.remove()
+    statements = []
+
+    def seen(_conn, _cursor, statement, parameters, *_args):
+        statements.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        resp = client.get("/api/mp/points", headers=_headers(customer))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    assert resp.get_json() == {"balance": 300, "expiring": {"points": 10, "on": today.isoformat()}}
+    assert len(statements) == 2, statements
+    with db.engine.connect() as conn:
+        conn.execute(text("SET enable_seqscan = off"))  # a tiny table: ask what the planner *can* use
+        statement, parameters = statements[1]
+        plan = "\n".join(row[0] for row in conn.exec_driver_sql("EXPLAIN " + statement, parameters))
+    assert "ix_points_entries_live_awards" in plan and "Seq Scan" not in plan, plan
+
+
+def test_sign_in_day_is_the_shanghai_date(client, db):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    customer = f.customer()
+    client.post("/api/mp/points/sign-in", headers=_headers(customer))
+    row = db.session.execute(select(SignIn)).scalar_one()
+    assert row.day == datetime.now(ZoneInfo("Asia/Shanghai")).date()

@@ -48,7 +48,7 @@ class CampaignDetail(MethodView):
 
 
 @blp.route("/campaigns/<int:campaign_id>/draw")
-class Draw(MethodView):
+class LotteryDraw(MethodView):
     decorators = [customer_required]
 
     @blp.arguments(DrawArgs)
@@ -60,7 +60,7 @@ class Draw(MethodView):
 
 
 @blp.route("/campaigns/<int:campaign_id>/claim")
-class Claim(MethodView):
+class RedPacketClaim(MethodView):
     decorators = [customer_required]
 
     @blp.arguments(DrawArgs)

@@ -48,7 +48,7 @@ class MallItemDetail(MethodView):
 
 
 @blp.route("/mall/items/<int:item_id>/redeem")
-class Redeem(MethodView):
+class MallRedeem(MethodView):
     decorators = [customer_required]
 
     @blp.arguments(RedeemArgs)

@@ -48,7 +48,7 @@ class PointsLedger(MethodView):
 
 
 @blp.route("/points/sign-in")
-class SignIn(MethodView):
+class PointsSignIn(MethodView):
     decorators = [customer_required]
 
     @blp.response(200, SignInStateSchema)

@@ -27,7 +27,8 @@ def _partner_and_staff():
 class VerifyVoucher(MethodView):
     @blp.arguments(VerifyArgs)
     @blp.response(200, VerifiedVoucherSchema)
-    @blp.doc(security=[{"partnerKey": []}, {"bearerAuth": []}])
+    @blp.doc(parameters=[{"in": "header", "name": partners.KEY_HEADER, "required": False, "schema": {"type": "string"},
+                          "description": "商户核销密钥 <prefix>.<secret>;驻店经理改用 Authorization: Bearer 员工令牌"}])
     def post(self, args):
         """核销兑换券(每张券只能核销一次;每次尝试都记入核销日志)"""
         partner, staff_id = _partner_and_staff()
