@@ -48,6 +48,9 @@ def test_list_and_detail_show_running_campaigns_with_my_usage(client, db):
                                  "kind_label": "积分", "points": 10, "item_name": None}]
     assert detail["my"] == {"used_today": 1, "used_total": 1, "remaining": 2}
     assert [d["prize_name"] for d in detail["my_draws"]] == ["10积分"]
+    # Another customer's detail shows their own usage and draws, never this customer's.
+    stranger = client.get(f"/api/mp/campaigns/{running.id}", headers=f.customer_token(f.customer())).get_json()
+    assert stranger["my"] == {"used_today": 0, "used_total": 0, "remaining": 3} and stranger["my_draws"] == []
     for missing in (hidden.id, 999999):
         resp = client.get(f"/api/mp/campaigns/{missing}", headers=f.customer_token(customer))
         assert resp.status_code == 404 and resp.get_json()["message"] == "活动不存在"
