@@ -189,6 +189,14 @@ class Config:
     WECOM_REPLY_BUDGET_MS: int = 4000
     # How long a MsgId is remembered, so WeCom's retries never act twice (seconds).
     WECOM_DEDUPE_TTL_SECONDS: int = 3600
+
+    # --- Staff H5 pages and the knowledge base (issue 5, knowledge) ---
+    # Where WeCom's OAuth page lives (/connect/oauth2/authorize); tests point it elsewhere.
+    WECOM_OAUTH_BASE_URL: str = "https://open.weixin.qq.com"
+    # A staff page sign-in (WeCom OAuth) lasts this long, in seconds; then WeCom is asked again.
+    STAFF_SESSION_TTL_SECONDS: int = 2 * 3600
+    # The OAuth `state` (signed, carries the page to return to) is refused when older than this.
+    STAFF_OAUTH_STATE_MAX_AGE_SECONDS: int = 600
     extra: dict = field(default_factory=dict)
 
     @classmethod

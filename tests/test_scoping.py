@@ -315,11 +315,12 @@ def test_customer_token_cannot_use_staff_endpoints(client, world):
 def test_every_customer_data_endpoint_is_in_the_matrix(app):
     """A new endpoint that returns customer data must be added to the tables above."""
     covered = set(LIST_ENDPOINTS) | set(PANEL_LIST_PAGES) | {"/admin/reports/<key>/drill", "/api/admin/reports/<key>/drill"} | {
-        t.replace("{id}", "") for t in (*DETAIL_ENDPOINTS, *PANEL_DETAIL_PAGES)}
+        t.replace("{id}", "") for t in (*DETAIL_ENDPOINTS, *PANEL_DETAIL_PAGES)} | {
+        t.split("{id}")[0] for t in STAFF_H5_PAGES}
     # The panel's vehicle list links to customers; it has no vehicle detail page of its own.
     for rule in app.url_map.iter_rules():
         path = rule.rule
-        if not path.startswith(("/api/staff/", "/api/admin/", "/admin/")) or "GET" not in rule.methods:
+        if not path.startswith(("/api/staff/", "/api/admin/", "/admin/", "/staff/")) or "GET" not in rule.methods:
             continue
         if any(word in path for word in CUSTOMER_DATA_WORDS):
             normalised = path.split("<")[0]
@@ -367,3 +368,25 @@ def test_mp_resident_lists_show_exactly_the_dealers_rows(client, world, viewer_l
         assert ids == sorted(world.rows[entity][a] for a in expected[path][viewer_label]), (viewer_label, path)
     for path in (*MP_CUSTOMER_LIST_ENDPOINTS, "/api/mp/tier"):
         assert client.get(path, headers=headers).status_code == 403, (viewer_label, path)
+
+
+# ---- the staff H5 pages (/staff, WeCom OAuth session): the same scope as the staff API ----
+
+STAFF_H5_PAGES = {"/staff/customers/{id}": "customer", "/staff/customers/{id}/policies": "customer"}
+
+
+@pytest.mark.parametrize("viewer_label", sorted(set(EXPECTED) - {"inactive_admin"}))
+def test_staff_h5_pages_show_exactly_the_viewers_scope(client, world, viewer_label):
+    import time
+
+    from app.services.staff_signin import SESSION_KEY
+
+    staff = world.staff[viewer_label]
+    with client.session_transaction() as sess:  # what the WeCom OAuth callback stores
+        sess[SESSION_KEY] = {"id": staff.id, "v": staff.token_version, "exp": int(time.time()) + 600}
+    for template, entity in STAFF_H5_PAGES.items():
+        for owner, row_id in world.rows[entity].items():
+            resp = client.get(template.format(id=row_id))
+            assert resp.status_code == (200 if owner in EXPECTED[viewer_label] else 404), (viewer_label, template, owner)
+            assert (world.labels["customer"][owner] in resp.get_data(as_text=True)) == (owner in EXPECTED[viewer_label])
+        assert client.get(template.format(id=10**6)).status_code == 404
