@@ -194,3 +194,20 @@ def test_announcements_list_the_latest_for_the_asker(wecom, world):
     announcements.publish(admin, item.id)
     text = wecom.say("a1", "公告").content
     assert "【最新公告】" in text and "关于车险综改的通知" in text and "/staff/announcements/" in text
+
+
+def test_the_bot_log_page_lists_commands_masked_for_admins(client, wecom, world):
+    wecom.say("a1", "13900000001")
+    wecom.say("stranger", "帮助")
+    with client.session_transaction() as sess:
+        sess["staff_id"], sess["token_version"] = world.staff["admin"].id, world.staff["admin"].token_version
+    html = client.get("/admin/bot-log").get_data(as_text=True)
+    assert "机器人日志" in html and "139****0001" in html and "13900000001" not in html
+    assert "查客户" in html and "未开通用户" in html and "stranger" in html
+    only_refused = client.get("/admin/bot-log", query_string={"outcome": "refused"}).get_data(as_text=True)
+    assert "stranger" in only_refused and "139****0001" not in only_refused
+    assert client.get("/admin/bot-log", query_string={"outcome": "nonsense"}).status_code == 422
+    # A branch manager sees their branch's staff only; a supervisor has no access.
+    with client.session_transaction() as sess:
+        sess["staff_id"], sess["token_version"] = world.staff["s1"].id, world.staff["s1"].token_version
+    assert client.get("/admin/bot-log").status_code == 403

@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import case, func, literal, or_, select
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from app.auth.scoping import scope_filter
 from app.auth.viewer import Viewer
@@ -59,7 +59,7 @@ def staff_for_wecom(userid: str | None) -> Staff | None:
     if not userid:
         return None
     return db.session.execute(
-        select(Staff).options(selectinload(Staff.org_unit))
+        select(Staff).options(joinedload(Staff.org_unit))
         .where(Staff.wecom_userid == userid, Staff.active.is_(True))
     ).scalar_one_or_none()
 
@@ -99,7 +99,8 @@ def find_customers(viewer: Viewer, kind: str, value: str, limit: int = 5) -> lis
     value = (value or "").strip()
     if kind not in LOOKUP_KINDS or not value:
         return []
-    stmt = (select(Customer).where(scope_filter(viewer, Customer), _customer_clause(kind, value))
+    stmt = (select(Customer).options(joinedload(Customer.agent))
+            .where(scope_filter(viewer, Customer), _customer_clause(kind, value))
             .order_by((Customer.name != value) if kind == "name" else literal(0), Customer.id)
             .limit(limit + 1))
     found = list(db.session.execute(stmt).scalars())
@@ -155,7 +156,7 @@ def customer_card(viewer: Viewer, customer: Customer, today: date | None = None)
         for v in db.session.execute(
             select(Vehicle).where(Vehicle.owner_id == customer.id).order_by(Vehicle.id).limit(5)).scalars()]
     policies = db.session.execute(
-        select(Policy).options(selectinload(Policy.vehicle))
+        select(Policy).options(joinedload(Policy.vehicle))
         .where(Policy.customer_id == customer.id, scope_filter(viewer, Policy),
                Policy.status == PolicyStatus.valid, Policy.end_date >= today)
         .order_by(Policy.end_date, Policy.id).limit(8)).scalars()
@@ -175,7 +176,7 @@ def customer_card(viewer: Viewer, customer: Customer, today: date | None = None)
         {"at": f.at, "result": FOLLOW_UP_LABELS[f.result], "quote_amount": f.quote_amount, "note": f.note,
          "staff": f.staff.name if f.staff else None}
         for f in db.session.execute(
-            select(RenewalFollowUp).options(selectinload(RenewalFollowUp.staff))
+            select(RenewalFollowUp).options(joinedload(RenewalFollowUp.staff))
             .join(RenewalRecord, RenewalRecord.id == RenewalFollowUp.renewal_id)
             .join(renewal_policy, renewal_policy.id == RenewalRecord.policy_id)
             .where(renewal_policy.customer_id == customer.id, scope_filter(viewer, RenewalRecord))

@@ -36,9 +36,16 @@ def upgrade():
     op.create_index('ix_bot_commands_at', 'bot_commands', ['at'], unique=False)
     op.create_index('ix_bot_commands_staff_at', 'bot_commands', ['staff_id', 'at'], unique=False)
     op.create_index(op.f('ix_bot_commands_msg_key'), 'bot_commands', ['msg_key'], unique=False)
+    # The bot's per-agent questions over a date range (see app/models/bot.py).
+    op.create_index('ix_policies_agent_start', 'policies', ['agent_id', 'start_date'], unique=False)
+    op.create_index('ix_policies_agent_end', 'policies', ['agent_id', 'end_date'], unique=False)
+    op.create_index('ix_plans_agent_month', 'plans', ['agent_id', 'month'], unique=False)
 
 
 def downgrade():
+    op.drop_index('ix_plans_agent_month', table_name='plans')
+    op.drop_index('ix_policies_agent_end', table_name='policies')
+    op.drop_index('ix_policies_agent_start', table_name='policies')
     op.drop_index(op.f('ix_bot_commands_msg_key'), table_name='bot_commands')
     op.drop_index('ix_bot_commands_staff_at', table_name='bot_commands')
     op.drop_index('ix_bot_commands_at', table_name='bot_commands')

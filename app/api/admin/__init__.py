@@ -5,6 +5,7 @@ from __future__ import annotations
 
 def register(app, api, csrf) -> None:
     from app.api.admin import (
+        bot_log,  # noqa: F401  (the 机器人日志 page)
         imports,  # noqa: F401  (the 数据导入 pages, on the same blueprint)
         messaging,  # noqa: F401  (the 消息 pages: templates and the outbox)
         pages,  # noqa: F401  (attaches the pages to the panel blueprint)
