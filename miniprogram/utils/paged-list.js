@@ -48,4 +48,19 @@ function createPagedList(ctx, options) {
   return {reload: () => fetch(true), more: () => fetch(false)}
 }
 
-module.exports = {createPagedList, emptyList}
+// The page handlers every list page has, for the list kept on the page as this[name].
+function listHandlers(name) {
+  return {
+    onPullDownRefresh() {
+      this[name].reload().then(() => wx.stopPullDownRefresh())
+    },
+    onReachBottom() {
+      this[name].more()
+    },
+    onRetry() {
+      this[name].reload()
+    },
+  }
+}
+
+module.exports = {createPagedList, emptyList, listHandlers}

@@ -1,8 +1,8 @@
 // 理赔进度: my claims, newest first, with the stage each one has reached.
 const format = require('../../utils/format')
-const {createPagedList, emptyList} = require('../../utils/paged-list')
+const {createPagedList, emptyList, listHandlers} = require('../../utils/paged-list')
 
-Page({
+Page(Object.assign(listHandlers('claims'), {
   data: {list: emptyList()},
 
   onLoad() {
@@ -16,19 +16,7 @@ Page({
     this.claims.reload()
   },
 
-  onPullDownRefresh() {
-    this.claims.reload().then(() => wx.stopPullDownRefresh())
-  },
-
-  onReachBottom() {
-    this.claims.more()
-  },
-
-  onRetry() {
-    this.claims.reload()
-  },
-
   onOpen(event) {
     wx.navigateTo({url: `/pages/claim-detail/index?id=${event.currentTarget.dataset.id}`})
   },
-})
+}))

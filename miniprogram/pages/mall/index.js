@@ -1,6 +1,6 @@
 // 积分商城 (tab): the catalogue by category, with my balance above it.
 const api = require('../../utils/api')
-const {createPagedList, emptyList} = require('../../utils/paged-list')
+const {createPagedList, emptyList, listHandlers} = require('../../utils/paged-list')
 
 const CATEGORIES = [
   {name: 'all', title: '全部'},
@@ -11,7 +11,7 @@ const CATEGORIES = [
   {name: 'gift', title: '礼品'},
 ]
 
-Page({
+Page(Object.assign(listHandlers('items'), {
   data: {categories: CATEGORIES, category: 'all', balance: '-', list: emptyList()},
 
   onLoad() {
@@ -28,20 +28,8 @@ Page({
     api.get('/api/mp/points', {}, {silent: true}).then((p) => this.setData({balance: p.balance})).catch(() => {})
   },
 
-  onPullDownRefresh() {
-    this.items.reload().then(() => wx.stopPullDownRefresh())
-  },
-
-  onReachBottom() {
-    this.items.more()
-  },
-
   onCategoryChange(event) {
     this.setData({category: event.detail.name, list: emptyList()})
-    this.items.reload()
-  },
-
-  onRetry() {
     this.items.reload()
   },
 
@@ -52,4 +40,4 @@ Page({
   goVouchers() {
     wx.navigateTo({url: '/pages/vouchers/index'})
   },
-})
+}))

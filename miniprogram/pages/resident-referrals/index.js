@@ -1,8 +1,8 @@
 // 送修赔案 (resident managers): claims sent to their dealer for repair; names and plates masked.
 const format = require('../../utils/format')
-const {createPagedList, emptyList} = require('../../utils/paged-list')
+const {createPagedList, emptyList, listHandlers} = require('../../utils/paged-list')
 
-Page({
+Page(Object.assign(listHandlers('referrals'), {
   data: {list: emptyList()},
 
   onLoad() {
@@ -17,16 +17,4 @@ Page({
     })
     this.referrals.reload()
   },
-
-  onPullDownRefresh() {
-    this.referrals.reload().then(() => wx.stopPullDownRefresh())
-  },
-
-  onReachBottom() {
-    this.referrals.more()
-  },
-
-  onRetry() {
-    this.referrals.reload()
-  },
-})
+}))

@@ -1,8 +1,8 @@
 // 我的券: vouchers from redemptions and campaigns, by status.
 const format = require('../../utils/format')
-const {createPagedList, emptyList} = require('../../utils/paged-list')
+const {createPagedList, emptyList, listHandlers} = require('../../utils/paged-list')
 
-Page({
+Page(Object.assign(listHandlers('vouchers'), {
   data: {status: 'issued', list: emptyList()},
 
   onLoad() {
@@ -19,24 +19,12 @@ Page({
     this.vouchers.reload()
   },
 
-  onPullDownRefresh() {
-    this.vouchers.reload().then(() => wx.stopPullDownRefresh())
-  },
-
-  onReachBottom() {
-    this.vouchers.more()
-  },
-
   onStatusChange(event) {
     this.setData({status: event.detail.name, list: emptyList()})
-    this.vouchers.reload()
-  },
-
-  onRetry() {
     this.vouchers.reload()
   },
 
   onOpen(event) {
     wx.navigateTo({url: `/pages/voucher-detail/index?id=${event.currentTarget.dataset.id}`})
   },
-})
+}))
