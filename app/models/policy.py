@@ -115,7 +115,9 @@ class Policy(TimestampMixin, db.Model):
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), index=True)
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
     dealer_id: Mapped[int | None] = mapped_column(ForeignKey("dealers.id"), index=True)
-    previous_policy_id: Mapped[int | None] = mapped_column(ForeignKey("policies.id"), index=True)
+    # No index: nothing looks policies up by their previous one (links go by number, below), and
+    # policies are never deleted, which is what an index on a foreign key column is for.
+    previous_policy_id: Mapped[int | None] = mapped_column(ForeignKey("policies.id"))
     # 上年保单号 as the core system exported it: kept so the chain links up when that policy arrives later.
     previous_policy_number: Mapped[str | None] = mapped_column(String(40), index=True)
     previous_insurer_id: Mapped[int | None] = mapped_column(ForeignKey("code_items.id"))

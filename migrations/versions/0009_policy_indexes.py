@@ -1,8 +1,9 @@
-"""policy indexes: one (vin, line, start_date) index instead of two, none on channel and customer group
+"""policy indexes: one (vin, line, start_date) index instead of two; none on channel, customer group, previous policy
 
 Every index on policies is paid by every imported policy row. The plain (vin, line, start_date)
 index and the partial renewal-link one over the same keys become one full index that includes
-status; the code-item foreign keys lose their indexes (code items are never deleted, reports scan).
+status; the code-item foreign keys and previous_policy_id lose their indexes (code items and
+policies are never deleted; reports scan; renewal links go by previous_policy_number).
 
 Revision ID: 0009
 Revises: 0008
@@ -22,9 +23,11 @@ def upgrade():
                     postgresql_include=["issued_on", "id", "status"])
     op.drop_index("ix_policies_channel_id", table_name="policies")
     op.drop_index("ix_policies_customer_group_id", table_name="policies")
+    op.drop_index("ix_policies_previous_policy_id", table_name="policies")
 
 
 def downgrade():
+    op.create_index("ix_policies_previous_policy_id", "policies", ["previous_policy_id"])
     op.create_index("ix_policies_customer_group_id", "policies", ["customer_group_id"])
     op.create_index("ix_policies_channel_id", "policies", ["channel_id"])
     op.drop_index("ix_policies_renewal_link", table_name="policies")

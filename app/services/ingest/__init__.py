@@ -194,7 +194,7 @@ def _check_and_load(reader: TableReader, loader: Loader, report: _Progress, scop
                     clock: _Clock) -> tuple[Checked, Landed, int]:
     """Read and validate the file part by part in this thread while a second thread loads each
     part that has been validated (Loader.load): PostgreSQL writes one part while Python reads and
-    checks the next. Most files are one part; a policy file is parts of load.PART_ROWS rows.
+    checks the next. Most files are one part; a policy file is parts of load.PART_ROWS.
 
     The loading thread has the connection to itself while it works on a part: validation uses it
     only for reference codes it has not met in an earlier part (Lookups keeps them), and then

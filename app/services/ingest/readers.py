@@ -76,17 +76,19 @@ class TableReader:
         self._rows = rows
         self._close = close
 
-    def parts(self, size: int | None) -> Iterator[Table]:
-        """The data rows as Tables of up to `size` rows (all in one if None); at least one, maybe empty."""
+    def parts(self, sizes: tuple[int, int] | None = None) -> Iterator[Table]:
+        """The data rows as Tables: the first of up to sizes[0] rows, the others of up to sizes[1]
+        (all rows in one if sizes is None); at least one Table, maybe empty."""
+        size = sizes[0] if sizes else None
         first = True
         while True:
             rows = list(islice(self._rows, size)) if size else list(self._rows)
             if rows or first:
                 _pad(rows, len(self.headers))
                 yield Table(self.headers, rows, self.format, self.encoding)
-            first = False
             if not rows or not size or len(rows) < size:
                 return
+            first, size = False, sizes[1]
 
     def close(self) -> None:
         if self._close is not None:
