@@ -118,6 +118,10 @@ def recipients(announcement: Announcement):
     return stmt
 
 
+def recipient_count(announcement: Announcement) -> int:
+    return db.session.scalar(select(func.count()).select_from(recipients(announcement).subquery()))
+
+
 def summary(body: str, size: int = SUMMARY_CHARS) -> str:
     flat = " ".join(body.split())
     return flat if len(flat) <= size else flat[:size] + "…"

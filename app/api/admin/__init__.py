@@ -7,6 +7,7 @@ def register(app, api, csrf) -> None:
     from app.api.admin import (
         bot_log,  # noqa: F401  (the 机器人日志 page)
         imports,  # noqa: F401  (the 数据导入 pages, on the same blueprint)
+        knowledge_admin,  # noqa: F401  (the 知识库 and 公告 pages)
         messaging,  # noqa: F401  (the 消息 pages: templates and the outbox)
         pages,  # noqa: F401  (attaches the pages to the panel blueprint)
         points_admin,  # noqa: F401  (积分商城, 营销活动, 核销记录 pages)
