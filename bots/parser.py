@@ -445,6 +445,8 @@ def parse(raw: str) -> Parsed:
     hits = _keyword_hits(compact, sounds)
     entities = _entities(text)
     has = {intent: _has(hits, intent) for intent in Intent}
+    # 回访 sounds like the name 慧芳: the follow-up words count only when typed as they are.
+    has[Intent.follow_up] = any(h.intent == Intent.follow_up and h.exact for h in hits)
 
     # 1. help, greetings: short messages that are mostly the keyword.
     if any(h.intent == Intent.help and h.exact for h in hits) and len(compact) <= 8 and not entities:
@@ -485,11 +487,11 @@ def parse(raw: str) -> Parsed:
 
     # 5. a customer by name: after a lookup word, or a bare name.
     if has[Intent.find_customer] and not has[Intent.kb_search]:
-        spans = [(h.start, h.end) for h in hits]
+        spans = [(h.start, h.end) for h in hits if h.intent == Intent.find_customer]
         name = _leftover(compact, spans)
         if name:
             return Parsed(Intent.find_customer, {"kind": "name", "value": name.replace(" ", "")[:40]})
-    if _looks_like_name(compact) and not hits:
+    if _looks_like_name(compact) and not any(h.exact for h in hits):
         return Parsed(Intent.find_customer, {"kind": "name", "value": compact})
     if compact.endswith(("公司", "有限公司")) and _HAN.fullmatch(compact) and len(compact) <= 40:
         return Parsed(Intent.find_customer, {"kind": "name", "value": compact})

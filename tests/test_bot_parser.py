@@ -21,6 +21,8 @@ PHRASINGS = [
     ("张三", I.find_customer, {"kind": "name", "value": "张三"}),
     ("王伟的保单", I.find_customer, {"kind": "name", "value": "王伟"}),
     ("张三电话", I.find_customer, {"kind": "name", "value": "张三"}),
+    ("查客户 李慧芳", I.find_customer, {"kind": "name", "value": "李慧芳"}),  # 慧芳 sounds like 回访
+    ("李慧芳", I.find_customer, {"kind": "name", "value": "李慧芳"}),
     ("石家庄顺通物流有限公司", I.find_customer, {"kind": "name", "value": "石家庄顺通物流有限公司"}),
     # ... by mobile
     ("13800138000", I.find_customer, {"kind": "mobile", "value": "13800138000"}),

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import case, func, literal, or_, select
+from sqlalchemy import case, func, literal, select, union
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from app.auth.scoping import scope_filter
@@ -71,13 +71,14 @@ def _customer_clause(kind: str, value: str):
         return Customer.mobile_hash == cipher().digest(value)
     if kind == "id_number":
         return Customer.id_number_hash == cipher().digest(value)
+    # One IN over a UNION (not two INs joined by OR): the planner starts from the few matching ids.
     if kind == "plate":
-        owners = select(Vehicle.owner_id).where(Vehicle.plate == value)
-        holders = select(Policy.customer_id).join(Vehicle, Vehicle.id == Policy.vehicle_id).where(Vehicle.plate == value)
-        return or_(Customer.id.in_(owners), Customer.id.in_(holders))
+        return Customer.id.in_(union(
+            select(Vehicle.owner_id).where(Vehicle.plate == value),
+            select(Policy.customer_id).join(Vehicle, Vehicle.id == Policy.vehicle_id).where(Vehicle.plate == value)))
     if kind == "vin":
-        return or_(Customer.id.in_(select(Vehicle.owner_id).where(Vehicle.vin == value)),
-                   Customer.id.in_(select(Policy.customer_id).where(Policy.vin == value)))
+        return Customer.id.in_(union(select(Vehicle.owner_id).where(Vehicle.vin == value),
+                                     select(Policy.customer_id).where(Policy.vin == value)))
     if kind == "policy_number":
         return Customer.id.in_(select(Policy.customer_id).where(Policy.number == value))
     if kind == "name":
@@ -100,10 +101,14 @@ def find_customers(viewer: Viewer, kind: str, value: str, limit: int = 5) -> lis
     if kind not in LOOKUP_KINDS or not value:
         return []
     stmt = (select(Customer).options(joinedload(Customer.agent))
-            .where(scope_filter(viewer, Customer), _customer_clause(kind, value))
-            .order_by((Customer.name != value) if kind == "name" else literal(0), Customer.id)
-            .limit(limit + 1))
+            .where(scope_filter(viewer, Customer), _customer_clause(kind, value)).limit(limit + 1))
+    if kind == "name":
+        stmt = stmt.order_by(Customer.name != value, Customer.id)
+    # Exact keys match a handful of rows: sorted here, since ORDER BY id LIMIT tempts the planner
+    # into walking the primary key through every customer.
     found = list(db.session.execute(stmt).scalars())
+    if kind != "name":
+        found.sort(key=lambda c: c.id)
     audit.record(viewer, "search", "customer", None,
                  {"kind": kind, **_audited_value(kind, value), "ids": [c.id for c in found]})
     return found
