@@ -21,3 +21,6 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(messages_cli)
     app.cli.add_command(kpi_cli)
     app.cli.add_command(import_command)
+    from app.commands.kb import kb_cli
+
+    app.cli.add_command(kb_cli)

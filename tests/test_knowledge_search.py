@@ -158,3 +158,31 @@ def _viewer():
     from app.models import AuditChannel
 
     return Viewer(channel=AuditChannel.cli)
+
+
+def test_flask_kb_load_loads_and_reloads_the_folder(app, db):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["kb", "load", str(SAMPLES)])
+    assert result.exit_code == 0, result.output
+    count = len(list(SAMPLES.glob("*.md")))
+    assert f"新增文章 {count} 篇,更新 0 篇,均已发布" in result.output
+    result = runner.invoke(args=["kb", "load", "--draft", str(SAMPLES)])
+    assert f"新增文章 0 篇,更新 {count} 篇,均未发布" in result.output
+    assert knowledge.search("交强险") == []
+    assert runner.invoke(args=["kb", "load", str(SAMPLES / "missing")]).exit_code != 0
+
+
+def test_demo_samples_bring_articles_and_two_company_announcements(db):
+    from app.models import OrgLevel, Role
+    from app.services.knowledge.samples import load_samples
+    from tests import factories as f
+
+    company = f.org_unit(OrgLevel.company)
+    agent = f.staff(Role.agent, org=f.org_unit(OrgLevel.branch, company))
+    f.staff(Role.admin, org=company, username="admin", password="x" * 12)
+    _db.session.commit()
+    first = load_samples()
+    assert first["articles_created"] >= 15 and first["announcements"] == 2
+    assert len(knowledge.latest_announcements(agent.id)) == 2
+    assert load_samples()["announcements"] == 0  # run again: nothing doubled
+    assert knowledge.search("理赔需要哪些材料")[0].title == "理赔需要哪些材料"

@@ -131,6 +131,7 @@ def run(policies: int, seed: int, if_empty: bool = False, progress: bool = True)
         raise
     _write_password(credentials, password)
     _load_message_templates()
+    _load_knowledge_base()
 
     result = SeedResult(policies=policies, seconds=time.perf_counter() - started, rows=rows,
                         admin_password=password, credentials_path=str(credentials))
@@ -149,6 +150,14 @@ def _load_message_templates() -> None:
     created, _existing = load_default_templates()
     if created:
         click.echo(f"已载入默认消息模板 {created} 个。")
+
+
+def _load_knowledge_base() -> None:
+    """The sample clause / regulation / FAQ articles and two announcements (knowledge.samples)."""
+    from app.services.knowledge.samples import load_samples
+
+    counts = load_samples()
+    click.echo(f"已载入知识库文章 {counts['articles_created']} 篇、公告 {counts['announcements']} 条。")
 
 
 def _seed(driver, policies: int, seed: int, password: str, progress: bool) -> dict[str, int]:
