@@ -1,0 +1,239 @@
+"""Benchmark of the mini-program API: `python -m bench.mp_api [--duration 15] [--connections 32]`.
+
+Creates a fresh database (as bench/seed.py does) and a Redis db of its own, migrates it and seeds
+one customer with POLICIES policies and a points ledger of LEDGER entries (awards and spends, as
+the points service writes them). Then, one after the other, under the same gunicorn settings
+(2 sync workers, no access log), it serves
+
+- bare: a Flask app with one JSON endpoint and nothing else (the baseline);
+- the Baoyun app, driven at `GET /api/mp/points` and `GET /api/mp/policies` with the customer's
+  bearer token,
+
+and drives each with wrk (`-t2 -c32 --latency`, after a short warm-up), in ROUNDS rounds of
+bare, points, policies (both servers stay up; the idle one uses nothing), so a burst of load from
+elsewhere on the machine shows as one odd round rather than one odd endpoint. It prints req/s and
+p99 of every run, the ratio to bare's req/s in the same round, the load average when each run
+started, and whether the targets hold in the median round: each endpoint >= 50% of bare's req/s
+and p99 < 50 ms. Exit status 0 when they all do.
+
+wrk is the Debian package (`apt-get install -y wrk`); the benchmark refuses to run without it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Flask, jsonify
+
+ROOT = Path(__file__).resolve().parent.parent
+GUNICORN = [sys.executable, "-m", "gunicorn", "--workers", "2", "--worker-class", "sync", "--log-level", "warning"]
+TARGET_RATIO = 0.5
+TARGET_P99_MS = 50.0
+
+
+# ---- the two apps gunicorn serves (`bench.mp_api:bare_app()`, `bench.mp_api:baoyun_app()`) --------
+
+def bare_app() -> Flask:
+    """The baseline: a bare Flask JSON endpoint, about the size of the points answer."""
+    app = Flask("bare")
+
+    @app.get("/bare")
+    def bare():
+        return jsonify(balance=1280, expiring={"points": 200, "on": "2027-12-31"})
+
+    return app
+
+
+def _config():
+    from config import test_config
+
+    return test_config(DATABASE_URL=os.environ["BENCH_MP_DATABASE_URL"], REDIS_URL=os.environ["BENCH_MP_REDIS_URL"],
+                       VAR_DIR=os.environ["BENCH_MP_VAR_DIR"], LOG_LEVEL="WARNING")
+
+
+def baoyun_app():
+    from app import create_app
+
+    return create_app(_config())
+
+
+# ---- seeding -----------------------------------------------------------------------------------
+
+def seed(policies: int, entries: int) -> int:
+    """One customer with `policies` policies on 5 cars and `entries` ledger entries; their id."""
+    from app.extensions import db
+    from app.models import OrgLevel, Role
+    from app.models.points import PointsReason
+    from app.services import tiers
+    from app.services.points import ledger
+    from app.timeutil import business_today
+    from tests import factories as f
+
+    tiers.load_default_rules()
+    company = f.org_unit(OrgLevel.company)
+    branch = f.org_unit(OrgLevel.branch, parent=f.org_unit(OrgLevel.city, parent=company))
+    agent = f.staff(Role.agent, org=branch, team=f.team(branch))
+    customer = f.customer(agent=agent, name="压测客户")
+    cars = [f.vehicle(owner=customer) for _ in range(5)]
+    today = business_today()
+    for n in range(policies):
+        f.policy(customer=customer, vehicle=cars[n % 5], agent=agent, start=today - timedelta(days=30 * n),
+                 written=f"{2500 + n}.00")
+    account = ledger.lock_account(customer.id)
+    for n in range(entries):
+        if n % 4 == 3:
+            ledger.spend(account, 20, PointsReason.redemption, f"bench:{customer.id}:spend:{n}")
+        else:
+            ledger.award(account, 30, PointsReason.sign_in, f"bench:{customer.id}:award:{n}")
+    db.session.commit()
+    return customer.id
+
+
+# ---- running -----------------------------------------------------------------------------------
+
+@dataclass
+class Result:
+    name: str
+    rps: float
+    p99_ms: float
+    non_2xx: int
+    errors: str
+    load: str
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def serve(factory: str, env: dict) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    proc = subprocess.Popen([*GUNICORN, "--bind", f"127.0.0.1:{port}", factory], cwd=ROOT, env=env,
+                            start_new_session=True)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return proc, f"http://127.0.0.1:{port}"
+        except OSError:
+            time.sleep(0.2)
+    stop(proc)
+    raise RuntimeError(f"gunicorn {factory} did not start")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def _ms(value: str, unit: str) -> float:
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
+
+
+def wrk(name: str, url: str, token: str | None, connections: int, duration: int) -> Result:
+    header = ["-H", f"Authorization: Bearer {token}"] if token else []
+    # Warm-up: both workers import lazily, fill their pools and caches.
+    subprocess.run(["wrk", "-t2", f"-c{connections}", "-d3s", *header, url], check=True, capture_output=True)
+    load = Path("/proc/loadavg").read_text().split()[:3]
+    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", *header, url],
+                         check=True, capture_output=True, text=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p99 = re.search(r"^\s+99%\s+([\d.]+)(us|ms|s|m)\b", out, re.M)
+    non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    errors = re.search(r"Socket errors:.*", out)
+    return Result(name, rps, _ms(*p99.groups()), int(non_2xx.group(1)) if non_2xx else 0,
+                  errors.group(0) if errors else "", " ".join(load))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Mini-program API under gunicorn + wrk against a bare Flask endpoint")
+    parser.add_argument("--duration", type=int, default=15, help="seconds per wrk run")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--policies", type=int, default=50)
+    parser.add_argument("--ledger", type=int, default=200, help="points ledger entries of the customer")
+    parser.add_argument("--rounds", type=int, default=3)
+    options = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is not installed: apt-get install -y wrk")
+
+    from app import create_app
+    from app.auth.tokens import issue_token
+    from bench.seed import fresh_database
+    from config import test_config
+    from tests.services import test_redis
+
+    with fresh_database() as (database_url, where), test_redis() as redis_url, \
+            tempfile.TemporaryDirectory() as var_dir:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("TEST_", "BENCH_"))}
+        env.update(BENCH_MP_DATABASE_URL=database_url, BENCH_MP_REDIS_URL=redis_url, BENCH_MP_VAR_DIR=var_dir)
+        app = create_app(test_config(DATABASE_URL=database_url, REDIS_URL=redis_url, VAR_DIR=var_dir))
+        with app.app_context():
+            from flask_migrate import upgrade
+
+            from app.extensions import db
+
+            upgrade()
+            customer_id = seed(options.policies, options.ledger)
+            token = issue_token("customer", customer_id)
+            db.session.remove()
+            db.engine.dispose()
+
+        rounds = []
+        bare_proc, bare_base = serve("bench.mp_api:bare_app()", env)
+        try:
+            app_proc, app_base = serve("bench.mp_api:baoyun_app()", env)
+            try:
+                for _ in range(options.rounds):
+                    rounds.append([
+                        wrk("bare", f"{bare_base}/bare", None, options.connections, options.duration),
+                        wrk("GET /api/mp/points", f"{app_base}/api/mp/points", token, options.connections,
+                            options.duration),
+                        wrk("GET /api/mp/policies", f"{app_base}/api/mp/policies", token, options.connections,
+                            options.duration),
+                    ])
+            finally:
+                stop(app_proc)
+        finally:
+            stop(bare_proc)
+
+    print(f"database: {where}; Python {platform.python_version()}; {os.cpu_count()} CPUs; gunicorn 2 sync workers; "
+          f"wrk -t2 -c{options.connections} -d{options.duration}s; customer with {options.policies} policies, "
+          f"{options.ledger} ledger entries")
+    print(f"round {'endpoint':<24}{'req/s':>10}{'p99 ms':>10}{'vs bare':>10}  load avg at start   non-2xx")
+    verdicts = []
+    for n, results in enumerate(rounds, 1):
+        bare = results[0]
+        ok = True
+        for r in results:
+            ratio = r.rps / bare.rps
+            print(f"{n:<6}{r.name:<24}{r.rps:>10,.0f}{r.p99_ms:>10.1f}{ratio:>9.0%}   {r.load:<18} {r.non_2xx} {r.errors}")
+            if r is not bare:
+                ok = ok and ratio >= TARGET_RATIO and r.p99_ms < TARGET_P99_MS and r.non_2xx == 0
+        verdicts.append(ok)
+    met = sorted(verdicts)[len(verdicts) // 2]  # the median round
+    print(f"targets (>= {TARGET_RATIO:.0%} of bare req/s, p99 < {TARGET_P99_MS:.0f} ms), median round: "
+          f"{'met' if met else 'MISSED'} ({sum(verdicts)} of {len(verdicts)} rounds met them)")
+    sys.exit(0 if met else 1)
+
+
+if __name__ == "__main__":
+    main()
