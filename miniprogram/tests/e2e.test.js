@@ -53,6 +53,46 @@ describeE2e('pages against the real backend', () => {
       expect(wx.showToast).not.toHaveBeenCalled()
     })
 
+    test('赔案详情: the timeline and checklist of the seeded claim; a photo uploads to it', async () => {
+      stubWx('showActionSheet', {tapIndex: 0})
+      stubWx('chooseMedia', {tempFiles: [{tempFilePath: process.env.BAOYUN_E2E_PHOTO, size: 100}]})
+      const page = renderPage('claim-detail', {id: String(expected.claim_id)})
+      await waitFor(() => page.querySelector('.checklist'))
+      expect(text(find(page, '.summary'))).toContain(expected.claim_number)
+      expect(text(find(page, '#steps'))).toContain('报案')
+      expect(text(find(page, '.upload-driving_licence'))).toBe('上传')
+
+      await tap(page, '.upload-driving_licence', '.van-button')
+      await waitFor(() => text(find(page, '.upload-driving_licence')) === '补充')
+      expect(text(find(page, '.checklist'))).toContain('已上传 1 份')
+      expect(wx.showToast).toHaveBeenCalledWith(expect.objectContaining({title: '上传成功'}))
+    })
+
+    test('商品详情 -> 券详情: a confirmed redemption gives a voucher with its code and QR', async () => {
+      stubWx('showModal', {confirm: true})
+      const item = renderPage('mall-item', {id: String(expected.item_id)})
+      await waitFor(() => item.querySelector('.head'))
+      expect(text(find(item, '.head'))).toContain(expected.item_name)
+      const balanceBefore = item.instance.data.balance
+
+      await tap(item, '#redeem', '.van-button')
+      await waitFor(() => wx.redirectTo.mock.calls.length > 0)
+      const url = wx.redirectTo.mock.calls[0][0].url
+      expect(url).toMatch(/^\/pages\/voucher-detail\/index\?id=\d+$/)
+
+      const voucher = renderPage('voucher-detail', {id: url.split('=')[1]})
+      await waitFor(() => voucher.querySelector('.ticket'))
+      expect(text(find(voucher, '.ticket'))).toContain(expected.item_name)
+      expect(text(find(voucher, '.code')).replace(/ /g, '')).toMatch(/^[A-Z0-9]{8,}$/)
+      expect(voucher.instance.data.voucher.qr).toMatch(/^data:image\/svg\+xml/)
+      expect(text(find(voucher, '.facts'))).toContain('未使用')
+
+      const points = renderPage('points')
+      await waitFor(() => points.instance.data.list.loaded)
+      expect(text(find(points, '.balance'))).toBe(String(balanceBefore - expected.item_price))
+      expect(text(all(points, '.entry')[0])).toContain('积分兑换')
+    })
+
     test('保单: the in-force policies from the database, a page at a time', async () => {
       const page = renderPage('policies')
       await waitFor(() => all(page, '.policy-item').length > 0)

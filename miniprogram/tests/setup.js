@@ -75,38 +75,54 @@ global.Page = (options) => {
 }
 global.Page.lifetimes = PAGE_LIFETIMES
 
-// End-to-end runs (tests/test_miniprogram_e2e.py sets BAOYUN_E2E_BASE_URL): wx.request goes over
-// real HTTP, with Node's http module (jsdom has no fetch), to the backend the Python test started.
+// End-to-end runs (tests/test_miniprogram_e2e.py sets BAOYUN_E2E_BASE_URL): wx.request and
+// wx.uploadFile go over real HTTP, with Node's http module (jsdom has no fetch), to the backend the
+// Python test started. Their answers have the shapes WeChat gives: request parses JSON, uploadFile
+// hands over the body as a string.
 if (process.env.BAOYUN_E2E_BASE_URL) {
+  const fs = require('fs')
   const http = require('http')
-  global.wx.request = (opts) => {
+  const path = require('path')
+
+  const send = (opts, method, headers, body, done) => {
     const url = new URL(opts.url)
-    const method = (opts.method || 'GET').toUpperCase()
-    const body = method === 'GET' || opts.data === undefined ? null : Buffer.from(JSON.stringify(opts.data))
-    const headers = Object.assign({}, opts.header)
     if (body) headers['Content-Length'] = body.length
     const req = http.request({hostname: url.hostname, port: url.port, path: url.pathname + url.search, method, headers},
       (res) => {
         const chunks = []
         res.on('data', (chunk) => chunks.push(chunk))
-        res.on('end', () => {
-          const raw = Buffer.concat(chunks).toString('utf8')
-          let data = raw
-          try {
-            data = JSON.parse(raw)
-          } catch (err) {
-            // not JSON: hand over the text, as wx.request does
-          }
-          const header = {}
-          Object.entries(res.headers).forEach(([key, value]) => {
-            header[key] = value
-          })
-          opts.success({statusCode: res.statusCode, data, header})
-        })
+        res.on('end', () => done({statusCode: res.statusCode, raw: Buffer.concat(chunks).toString('utf8'),
+          header: Object.assign({}, res.headers)}))
       })
     req.setTimeout(opts.timeout || 15000, () => req.destroy(new Error('timeout')))
     req.on('error', (err) => opts.fail && opts.fail({errMsg: `request:fail ${err.message}`}))
     if (body) req.write(body)
     req.end()
+  }
+
+  global.wx.request = (opts) => {
+    const method = (opts.method || 'GET').toUpperCase()
+    const body = method === 'GET' || opts.data === undefined ? null : Buffer.from(JSON.stringify(opts.data))
+    send(opts, method, Object.assign({}, opts.header), body, (res) => {
+      let data = res.raw
+      try {
+        data = JSON.parse(res.raw)
+      } catch (err) {
+        // not JSON: hand over the text, as wx.request does
+      }
+      opts.success({statusCode: res.statusCode, data, header: res.header})
+    })
+  }
+
+  // multipart/form-data: the form fields, then the file under opts.name, as WeChat sends it.
+  global.wx.uploadFile = (opts) => {
+    const boundary = `----baoyun${Date.now().toString(16)}`
+    const parts = Object.entries(opts.formData || {}).map(([key, value]) => Buffer.from(
+      `--${boundary}\r\nContent-Disposition: form-data; name="${key}"\r\n\r\n${value}\r\n`))
+    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${opts.name}"; ` +
+      `filename="${path.basename(opts.filePath)}"\r\nContent-Type: application/octet-stream\r\n\r\n`))
+    parts.push(fs.readFileSync(opts.filePath), Buffer.from(`\r\n--${boundary}--\r\n`))
+    const headers = Object.assign({}, opts.header, {'Content-Type': `multipart/form-data; boundary=${boundary}`})
+    send(opts, 'POST', headers, Buffer.concat(parts), (res) => opts.success({statusCode: res.statusCode, data: res.raw}))
   }
 }
