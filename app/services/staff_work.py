@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import case, func, literal, select, union
+from sqlalchemy import String, case, cast, func, literal, literal_column, select, union
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from app.auth.scoping import scope_filter
@@ -142,6 +142,14 @@ def _days_to_birthday(birthday: date | None, today: date) -> int | None:
     return None
 
 
+def _json_rows(stmt):
+    """A scalar subquery: the rows of `stmt` as one JSON array (the card's four lists come back in
+    one round trip). JSON keeps no order: each row carries its sort `key`, sorted again in Python."""
+    rows = stmt.subquery()
+    return (select(func.coalesce(func.json_agg(rows.table_valued()), literal_column("'[]'::json")))
+            .select_from(rows).scalar_subquery())
+
+
 def customer_card(viewer: Viewer, customer: Customer, today: date | None = None) -> CustomerCard:
     """What a card shows of a customer the viewer found (so already in scope); audited as a read.
     Resident managers (dealer staff) see the name masked and no ID number."""
@@ -156,36 +164,46 @@ def customer_card(viewer: Viewer, customer: Customer, today: date | None = None)
         mobile=mask_mobile(customer.mobile), id_number=None if dealer_side else mask_id_number(customer.id_number),
         birthday=customer.birthday, days_to_birthday=_days_to_birthday(customer.birthday, today),
         tier=VIP_TIER_LABELS[customer.vip_tier], agent=customer.agent.name if customer.agent else None)
-    card.vehicles = [
-        {"plate": v.plate, "brand": v.brand, "model": v.model}
-        for v in db.session.execute(
-            select(Vehicle).where(Vehicle.owner_id == customer.id).order_by(Vehicle.id).limit(5)).scalars()]
-    policies = db.session.execute(
-        select(Policy).options(joinedload(Policy.vehicle))
-        .where(Policy.customer_id == customer.id, scope_filter(viewer, Policy),
-               Policy.status == PolicyStatus.valid, Policy.end_date >= today)
-        .order_by(Policy.end_date, Policy.id).limit(8)).scalars()
-    card.policies = [
-        {"number": p.number, "line": LINE_LABELS[p.line], "plate": p.vehicle.plate if p.vehicle else None,
-         "start_date": p.start_date, "end_date": p.end_date, "days_left": (p.end_date - today).days,
-         "in_force": p.start_date <= today, "expiring": (p.end_date - today).days <= CARD_EXPIRING_DAYS}
-        for p in policies]
-    card.open_claims = [
-        {"number": c.number, "status": c.status.value, "reported_at": c.reported_at, "reserve": c.reserve}
-        for c in db.session.execute(
-            select(Claim).where(Claim.customer_id == customer.id, scope_filter(viewer, Claim),
-                                Claim.status.in_(OPEN_CLAIM_STATUSES))
-            .order_by(Claim.reported_at.desc()).limit(5)).scalars()]
+    # Aliased: the scope of a resident manager's renewals is itself a subquery on policies.
     renewal_policy = aliased(Policy)
+    vehicles, policies, claims, follow_ups = db.session.execute(select(
+        _json_rows(select(Vehicle.id.label("key"), Vehicle.plate, Vehicle.brand, Vehicle.model)
+                   .where(Vehicle.owner_id == customer.id).order_by(Vehicle.id).limit(5)),
+        _json_rows(select(Policy.end_date.label("key"), Policy.id, Policy.number, Policy.line, Policy.start_date,
+                          Policy.end_date, Vehicle.plate)
+                   .outerjoin(Vehicle, Vehicle.id == Policy.vehicle_id)
+                   .where(Policy.customer_id == customer.id, scope_filter(viewer, Policy),
+                          Policy.status == PolicyStatus.valid, Policy.end_date >= today)
+                   .order_by(Policy.end_date, Policy.id).limit(8)),
+        _json_rows(select(Claim.reported_at.label("key"), Claim.number, Claim.status, Claim.reported_at,
+                          cast(Claim.reserve, String).label("reserve"))
+                   .where(Claim.customer_id == customer.id, scope_filter(viewer, Claim),
+                          Claim.status.in_(OPEN_CLAIM_STATUSES))
+                   .order_by(Claim.reported_at.desc()).limit(5)),
+        _json_rows(select(RenewalFollowUp.at.label("key"), RenewalFollowUp.at, RenewalFollowUp.result,
+                          cast(RenewalFollowUp.quote_amount, String).label("quote_amount"), RenewalFollowUp.note,
+                          Staff.name.label("staff"))
+                   .join(RenewalRecord, RenewalRecord.id == RenewalFollowUp.renewal_id)
+                   .join(renewal_policy, renewal_policy.id == RenewalRecord.policy_id)
+                   .outerjoin(Staff, Staff.id == RenewalFollowUp.staff_id)
+                   .where(renewal_policy.customer_id == customer.id, scope_filter(viewer, RenewalRecord))
+                   .order_by(RenewalFollowUp.at.desc(), RenewalFollowUp.id.desc()).limit(3)),
+    )).one()
+    card.vehicles = [{"plate": v["plate"], "brand": v["brand"], "model": v["model"]}
+                     for v in sorted(vehicles, key=lambda v: v["key"])]
+    for p in sorted(policies, key=lambda p: (p["key"], p["id"])):
+        start, end = date.fromisoformat(p["start_date"]), date.fromisoformat(p["end_date"])
+        card.policies.append({
+            "number": p["number"], "line": LINE_LABELS[Line(p["line"])], "plate": p["plate"], "start_date": start,
+            "end_date": end, "days_left": (end - today).days, "in_force": start <= today,
+            "expiring": (end - today).days <= CARD_EXPIRING_DAYS})
+    card.open_claims = [
+        {"number": c["number"], "status": c["status"], "reported_at": datetime.fromisoformat(c["reported_at"]),
+         "reserve": Decimal(c["reserve"])} for c in sorted(claims, key=lambda c: c["key"], reverse=True)]
     card.follow_ups = [
-        {"at": f.at, "result": FOLLOW_UP_LABELS[f.result], "quote_amount": f.quote_amount, "note": f.note,
-         "staff": f.staff.name if f.staff else None}
-        for f in db.session.execute(
-            select(RenewalFollowUp).options(joinedload(RenewalFollowUp.staff))
-            .join(RenewalRecord, RenewalRecord.id == RenewalFollowUp.renewal_id)
-            .join(renewal_policy, renewal_policy.id == RenewalRecord.policy_id)
-            .where(renewal_policy.customer_id == customer.id, scope_filter(viewer, RenewalRecord))
-            .order_by(RenewalFollowUp.at.desc(), RenewalFollowUp.id.desc()).limit(3)).scalars()]
+        {"at": datetime.fromisoformat(f["at"]), "result": FOLLOW_UP_LABELS[FollowUpResult(f["result"])],
+         "quote_amount": Decimal(f["quote_amount"]) if f["quote_amount"] is not None else None, "note": f["note"],
+         "staff": f["staff"]} for f in sorted(follow_ups, key=lambda f: f["key"], reverse=True)]
     audit.record(viewer, "read", "customer", customer.id, {"view": "bot_card"})
     return card
 
