@@ -101,7 +101,7 @@ Page({
     wx.navigateTo({url: '/pages/login/index'})
   },
   goTier() {
-    wx.switchTab({url: '/pages/mine/index'})
+    wx.navigateTo({url: '/pages/tier/index'})
   },
   goPoints() {
     wx.navigateTo({url: '/pages/points/index'})
