@@ -105,3 +105,18 @@ test('opening expiry reminders asks for the subscription and records the accepte
   expect(wx.requestSubscribeMessage.mock.calls[0][0].tmplIds).toEqual(['POLICY_EXPIRY_TEMPLATE_ID'])
   expect(api.find('POST', '/api/mp/subscriptions')[0].data).toEqual({template_ids: ['POLICY_EXPIRY_TEMPLATE_ID']})
 })
+
+test('a resident manager is sent to the dealer workbench; the tier card opens 会员权益', async () => {
+  signIn('resident_manager')
+  const api = backend()
+  renderPage('home')
+  await settle()
+  expect(wx.reLaunch).toHaveBeenCalledWith({url: '/pages/resident/index'})
+  expect(api.calls).toHaveLength(0)
+
+  signIn('customer')
+  const page = renderPage('home')
+  await settle()
+  await tap(page, '.tier-card')
+  expect(wx.navigateTo).toHaveBeenCalledWith({url: '/pages/tier/index'})
+})
