@@ -29,7 +29,7 @@ from app.services.knowledge.segment import QueryWord, query_words
 
 TITLE_WEIGHT, HEADING_WEIGHT, TAG_WEIGHT, BODY_WEIGHT, PART_WEIGHT = 0.6, 0.45, 0.3, 0.4, 0.3
 RANK_WEIGHT, TRIGRAM_WEIGHT = 0.15, 0.25
-# Below this word_similarity the title is no candidate by trigram alone.
+# Below this word_similarity a title makes no candidate by trigrams alone.
 TRIGRAM_CANDIDATE = 0.3
 # Hits scoring less than this match only common words: not worth showing.
 MIN_SCORE = 0.12
@@ -65,13 +65,15 @@ def _prefix_any(words: list[str]) -> str:
 
 
 def _idf(words: list[QueryWord]) -> list[float]:
-    """Rarity of each word among published passages (BM25 idf, never negative)."""
+    """Rarity of each word among the passages (BM25 idf, never negative). One count per word, each
+    answered from the GIN index; unpublished passages count too (they are few, and it keeps the
+    counts index-only)."""
     vector = KbPassage.search_vector
-    counts = db.session.execute(
-        select(func.count(), *(func.count().filter(_matches(vector, _tsquery(f"{w.word}:*"))) for w in words))
-        .select_from(KbPassage).join(KbArticle, KbArticle.id == KbPassage.article_id)
-        .where(KbArticle.published)
-    ).one()
+    counts = db.session.execute(select(
+        select(func.count()).select_from(KbPassage).scalar_subquery(),
+        *(select(func.count()).select_from(KbPassage).where(_matches(vector, _tsquery(f"{w.word}:*")))
+          .scalar_subquery() for w in words),
+    )).one()
     total, frequencies = counts[0], counts[1:]
     return [math.log(1 + (total - df + 0.5) / (df + 0.5)) for df in frequencies]
 
@@ -104,7 +106,11 @@ def search(query: str, *, limit: int = 3, category: str | None = None) -> list[K
                    start=literal(0.0))
     everything = _tsquery(_prefix_any([w.word for w in words] + [p for w in words for p in w.parts]))
     rank = func.ts_rank_cd(vector, everything, 32)
-    candidate = or_(_matches(vector, everything), trigram >= TRIGRAM_CANDIDATE)
+    # Candidates: passages matching a word (GIN index), and those of articles whose title is close
+    # to the query by trigrams (one pass over the titles, not over every passage).
+    similar_titles = select(KbArticle.id).where(KbArticle.published,
+                                                func.word_similarity(query, KbArticle.title) >= TRIGRAM_CANDIDATE)
+    candidate = or_(_matches(vector, everything), KbPassage.article_id.in_(similar_titles))
     score = cast(coverage + RANK_WEIGHT * rank + TRIGRAM_WEIGHT * trigram, Float).label("score")
     best_first = func.row_number().over(partition_by=KbPassage.article_id,
                                         order_by=(score.desc(), KbPassage.position)).label("best")
