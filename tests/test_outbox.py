@@ -534,9 +534,12 @@ def test_an_admin_resend_queues_an_uncertain_message_again(templates):
 # ---- the CLI ----------------------------------------------------------------------------------------
 
 def test_cli_loads_templates_once_and_delivers_in_log_mode(app, db):
+    from app.services.messaging.defaults import DEFAULT_TEMPLATES
+
     runner = app.test_cli_runner()
-    assert "新建模板 9 个,已存在 0 个" in runner.invoke(args=["messages", "templates-load"]).output
-    assert "新建模板 0 个,已存在 9 个" in runner.invoke(args=["messages", "templates-load"]).output
+    count = len(DEFAULT_TEMPLATES)
+    assert f"新建模板 {count} 个,已存在 0 个" in runner.invoke(args=["messages", "templates-load"]).output
+    assert f"新建模板 0 个,已存在 {count} 个" in runner.invoke(args=["messages", "templates-load"]).output
     message = messaging.enqueue("wecom_app", "lijingli", "renewal_task_wecom",
                                 {"name": "李", "count": 1, "days": 30, "new_count": 0}, "cli:1", kick=False)
 
