@@ -174,3 +174,91 @@ def test_mixed_traffic_on_one_account(app, customer):
     keys = db.session.execute(select(PointsEntry.idempotency_key)).scalars().all()
     assert len(keys) == len(set(keys))
     assert assert_books_balance(customer.id) >= 0
+
+
+# ---- the same against a served app: gunicorn, several processes --------------------------------
+
+@pytest.fixture
+def served(app, database_url, redis_url, tmp_path):
+    """The app under gunicorn (3 worker processes x 16 threads) on the test database."""
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "ENV": "test", "DATABASE_URL": database_url, "REDIS_URL": redis_url,
+           "VAR_DIR": str(tmp_path), **{k: app.config[k] for k in ("SECRET_KEY", "FIELD_ENCRYPTION_KEY",
+                                                                 "FIELD_HASH_KEY", "REDIS_PREFIX")}}
+    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", "3", "--worker-class", "gthread",
+                             "--threads", "16", "--log-level", "warning", "--bind", f"127.0.0.1:{port}", "wsgi:app"],
+                            cwd=Path(__file__).resolve().parent.parent, env=env, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise RuntimeError("gunicorn did not start") from None
+                time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+
+
+def hammer_http(base: str, requests: list[tuple[str, dict | None]], headers: dict) -> list:
+    """POST every request at once over HTTP, one thread (and connection) each."""
+    import json
+    import urllib.error
+    import urllib.request
+
+    barrier = threading.Barrier(len(requests))
+
+    def one(request):
+        path, body = request
+        data = json.dumps(body or {}).encode()
+        req = urllib.request.Request(base + path, data=data, method="POST",
+                                     headers={**headers, "Content-Type": "application/json"})
+        barrier.wait()
+        try:
+            with urllib.request.urlopen(req, timeout=120) as resp:
+                return resp.status, json.loads(resp.read())
+        except urllib.error.HTTPError as err:
+            return err.code, json.loads(err.read())
+
+    with ThreadPoolExecutor(max_workers=len(requests)) as pool:
+        return list(pool.map(one, requests))
+
+
+def test_600_requests_at_a_served_app(served, customer):
+    """200 redemptions, 200 draws and 200 sign-ins for one account, all at once, over HTTP to
+    three gunicorn processes."""
+    give_points(customer, 1000)
+    wash = item(price=10, stock=70)
+    lottery = campaign(budget=500, draw_cost_points=1, prizes=[{"name": "20积分", "points": 20, "weight": 1}])
+    requests = ([(f"/api/mp/mall/items/{wash.id}/redeem", {"quantity": 1, "request_id": f"http-r-{n:05d}"})
+                 for n in range(N)]
+                + [(f"/api/mp/campaigns/{lottery.id}/draw", {"request_id": f"http-d-{n:05d}"}) for n in range(N)]
+                + [("/api/mp/points/sign-in", None)] * N)
+    results = hammer_http(served, requests, f.customer_token(customer))
+    statuses = Counter(status for status, _ in results)
+    assert set(statuses) <= {200, 201, 409}, statuses
+    db.session.expire_all()
+    assert db.session.get(MallItem, wash.id).stock >= 0
+    vouchers = _count(select(func.count()).select_from(Voucher))
+    assert vouchers + db.session.get(MallItem, wash.id).stock == 70  # every unit sold is a voucher
+    budget_used = db.session.get(Campaign, lottery.id).budget_used
+    assert budget_used == 500  # 25 prizes of 20: paid out exactly to the budget
+    assert _count(select(func.count()).select_from(SignIn)) == 1
+    assert [status for status, _ in results[2 * N:]].count(200) == 1
+    keys = db.session.execute(select(PointsEntry.idempotency_key)).scalars().all()
+    assert len(keys) == len(set(keys))
+    assert assert_books_balance(customer.id) >= 0
