@@ -294,11 +294,13 @@ class MpClaimDetail(Schema):
 
 
 class MpUploadForm(Schema):
-    kind = fields.String(required=True, validate=validate.Length(min=1, max=32, error="资料类型不正确"))
+    """One multipart request: the `kind` field is parsed here, the `file` part by the view (webargs
+    reads form fields and files from separate places); both are documented together."""
 
-
-class MpUploadFile(Schema):
-    file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
+    kind = fields.String(required=True, validate=validate.Length(min=1, max=32, error="资料类型不正确"),
+                         metadata={"description": "资料类型:赔案详情 checklist[].kind 之一,或 other"})
+    file = fields.Raw(load_default=None, metadata={"type": "string", "format": "binary",
+                                                   "description": "必填。照片(JPG/PNG/HEIC)或 PDF"})
 
 
 # ---- tiers ---------------------------------------------------------------------------------------

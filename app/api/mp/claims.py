@@ -9,7 +9,7 @@ from app.api.mp import blp
 from app.api.mp.policies import paged
 from app.auth.viewer import current_viewer, customer_required
 from app.errors import DomainError
-from app.schemas.mp import MpClaimDetail, MpClaimRow, MpDocumentRow, MpUploadFile, MpUploadForm
+from app.schemas.mp import MpClaimDetail, MpClaimRow, MpDocumentRow, MpUploadForm
 from app.services import mp_claims
 
 
@@ -39,12 +39,13 @@ class ClaimDetailView(MethodView):
 class ClaimDocuments(MethodView):
     decorators = [customer_required]
 
-    @blp.arguments(MpUploadForm, location="form")
-    @blp.arguments(MpUploadFile, location="files")
+    @blp.arguments(MpUploadForm, location="form", content_type="multipart/form-data")
     @blp.response(201, MpDocumentRow)
-    def post(self, form, files, claim_id):
+    def post(self, form, claim_id):
         """上传理赔资料(multipart:kind、file):照片(JPG/PNG/HEIC)或 PDF,按内容识别,大小有上限"""
-        upload = files["file"]
+        upload = request.files.get("file")
+        if upload is None:
+            raise DomainError("请选择要上传的文件", "validation_error", {"file": ["必填项"]}, status=422)
         limit = mp_claims.max_upload_bytes()
         if request.content_length and request.content_length > limit + 64 * 1024:
             raise DomainError(f"文件不能超过 {limit // (1024 * 1024)} MB", "file_too_large",
