@@ -196,7 +196,7 @@ def served(app, database_url, redis_url, tmp_path):
            "VAR_DIR": str(tmp_path), **{k: app.config[k] for k in ("SECRET_KEY", "FIELD_ENCRYPTION_KEY",
                                                                  "FIELD_HASH_KEY", "REDIS_PREFIX")}}
     proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", "3", "--worker-class", "gthread",
-                             "--threads", "16", "--log-level", "warning", "--bind", f"127.0.0.1:{port}", "wsgi:app"],
+                             "--threads", "16", "--graceful-timeout", "3", "--log-level", "warning", "--bind", f"127.0.0.1:{port}", "wsgi:app"],
                             cwd=Path(__file__).resolve().parent.parent, env=env, start_new_session=True)
     try:
         deadline = time.monotonic() + 60
