@@ -83,8 +83,11 @@ def test_the_budget_pays_out_exactly_and_then_only_thanks_for_playing(client, db
     for n in range(3):
         _draw(client, customer, exact.id, f"exact-{n:06d}")
     assert _budget_used(exact.id) == 40  # to the last point
+    thanks_only = campaign(budget=0, prizes=[{"name": "谢谢参与", "kind": PrizeKind.none, "weight": 1}])
     listed = {c["id"]: c for c in client.get("/api/mp/campaigns", headers=f.customer_token(customer)).get_json()}
     assert listed[exact.id]["sold_out"] is True
+    assert listed[lottery.id]["sold_out"] is True  # 10 left: not enough for the only prize, 20
+    assert listed[thanks_only.id]["sold_out"] is False  # nothing to pay: never sold out
 
 
 def test_odds_follow_the_weights(client, db):

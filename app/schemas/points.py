@@ -15,6 +15,7 @@ from app.models.points import (
     MallCategory,
     VoucherStatus,
 )
+from app.services.points.campaigns import is_sold_out
 from app.services.points.mall import shown_status
 from app.timeutil import business_zone
 
@@ -180,7 +181,8 @@ class CampaignSchema(Schema):
     daily_limit = fields.Integer(allow_none=True)
     per_customer_limit = fields.Integer(allow_none=True)
     draw_cost_points = fields.Integer()
-    sold_out = fields.Function(lambda c: c.budget_used >= c.budget_points)
+    sold_out = fields.Function(lambda c: is_sold_out(c),
+                               metadata={"description": "预算或奖品已发完(再参与只会是谢谢参与)"})
 
 
 class DrawSchema(Schema):

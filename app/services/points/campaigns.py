@@ -68,6 +68,16 @@ def budget_left(campaign: Campaign) -> int:
     return campaign.budget_points - campaign.budget_used
 
 
+def is_sold_out(campaign: Campaign) -> bool:
+    """Nothing worth winning is left: every prize that pays costs more than the budget has left (or
+    is all given out). A campaign of only 谢谢参与 is never sold out."""
+    paying = [p for p in campaign.prizes if p.active and p.weight > 0 and p.kind != PrizeKind.none]
+    if not paying:
+        return False
+    left = budget_left(campaign)
+    return all(prize_cost(p) > left or p.quantity == 0 for p in paying)
+
+
 def prize_cost(prize: CampaignPrize) -> int:
     if prize.kind == PrizeKind.points:
         return prize.points
