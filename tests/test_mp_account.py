@@ -328,3 +328,61 @@ def test_one_mobile_gets_few_codes_an_hour_whoever_asks(client, app, wechat, boo
     assert statuses == [200, 200, 429]
     sent = [m for m in _db.session.scalars(select(OutboxMessage)) if _recipient(m) == STRANGER]
     assert len(sent) == 2
+
+
+def _race(calls):
+    """Run the calls at once (threads, real PostgreSQL); their results in order."""
+    import threading
+
+    barrier = threading.Barrier(len(calls))
+    results = [None] * len(calls)
+
+    def run(i, call):
+        barrier.wait()
+        results[i] = call()
+
+    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    return results
+
+
+def test_two_wechat_users_racing_for_one_customer_get_one_winner(app, book):
+    from app.auth.tokens import issue_bind_token
+
+    customer = book["customer"]
+    tokens = [issue_bind_token(f"o-race-{i}") for i in range(4)]
+    clients = [app.test_client() for _ in tokens]
+    responses = _race([lambda c=c, t=t, ip=f"10.2.0.{i}": bind(c, t, ip=ip, id_number=customer.id_number,
+                                                               plate="冀A12345")
+                       for i, (c, t) in enumerate(zip(clients, tokens, strict=True))])
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [200, 409, 409, 409], [r.get_json() for r in responses]
+    winner = next(r for r in responses if r.status_code == 200)
+    _db.session.expire_all()
+    bound = _db.session.get(Customer, customer.id).openid
+    assert bound in {f"o-race-{i}" for i in range(4)}
+    assert client_me(app, winner.get_json()["token"])["id"] == customer.id
+
+
+def test_one_wechat_user_racing_to_bind_two_customers_gets_one(app, book):
+    from app.auth.tokens import issue_bind_token
+
+    other = f.customer(agent=book["agent"], name="李四")
+    f.policy(customer=other, vehicle=f.vehicle(owner=other, plate="冀A77777"), agent=book["agent"])
+    _db.session.commit()
+    token = issue_bind_token("o-greedy")
+    targets = [(book["customer"].id_number, "冀A12345"), (other.id_number, "冀A77777")]
+    clients = [app.test_client() for _ in targets]
+    responses = _race([lambda c=c, t=target: bind(c, token, id_number=t[0], plate=t[1])
+                       for c, target in zip(clients, targets, strict=True)])
+    assert sorted(r.status_code for r in responses) == [200, 409], [r.get_json() for r in responses]
+    _db.session.expire_all()
+    owners = _db.session.scalars(select(Customer.id).where(Customer.openid == "o-greedy")).all()
+    assert len(owners) == 1
+
+
+def client_me(app, token: str) -> dict:
+    return app.test_client().get("/api/mp/me", headers=bearer(token)).get_json()

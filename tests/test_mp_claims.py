@@ -230,3 +230,26 @@ def test_the_claim_list_does_not_query_per_row(client, db, book):
         costs.append(len(seen))
         me = db.session.merge(me)
     assert costs[0] == costs[1] <= 2, costs
+
+
+def test_the_last_documents_arriving_together_complete_the_claim_once(app, book):
+    from tests.test_mp_account import _race
+
+    claim_id = book["claim"].id
+    for kind in ("driving_licence", "vehicle_licence", "accident_photos"):
+        assert upload(app.test_client(), book["me"], claim_id, kind, JPEG).status_code == 201
+    last = ["bank_card", "repair_invoice", "bank_card", "repair_invoice"]
+    headers = f.customer_token(book["me"])  # threads have no app context to sign one in
+
+    def send(kind):
+        return app.test_client().post(f"/api/mp/claims/{claim_id}/documents", headers=headers,
+                                      content_type="multipart/form-data",
+                                      data={"kind": kind, "file": (io.BytesIO(PDF), "scan.pdf")})
+
+    responses = _race([lambda kind=kind: send(kind) for kind in last])
+    assert [r.status_code for r in responses] == [201] * 4
+    _db.session.expire_all()
+    events = _db.session.scalars(select(ClaimEvent).where(ClaimEvent.claim_id == claim_id,
+                                                          ClaimEvent.stage == ClaimStage.documents_complete)).all()
+    assert len(events) == 1
+    assert _db.session.scalar(select(func.count(ClaimDocument.id)).where(ClaimDocument.claim_id == claim_id)) == 7

@@ -236,34 +236,33 @@ def bind_by_id_number(openid: str, unionid: str | None, id_number: str, plate: s
 def _bind_customer(customer: Customer, openid: str, unionid: str | None) -> SignedIn:
     _check_openid_free(openid, customer=customer)
     # Conditional on the row still being free: two WeChat users racing for one customer get one winner.
-    bound = db.session.execute(
+    _write_binding(
         update(Customer).where(Customer.id == customer.id, or_(Customer.openid.is_(None), Customer.openid == openid))
-        .values(openid=openid, unionid=unionid or Customer.unionid)
-    ).rowcount
-    _commit_binding(bound)
+        .values(openid=openid, unionid=unionid or Customer.unionid))
     return _signed_in_customer(db.session.get(Customer, customer.id))
 
 
 def _bind_staff(staff: Staff, openid: str) -> SignedIn:
     _check_openid_free(openid, staff=staff)
-    bound = db.session.execute(
+    _write_binding(
         update(Staff).where(Staff.id == staff.id, or_(Staff.openid.is_(None), Staff.openid == openid))
-        .values(openid=openid)
-    ).rowcount
-    _commit_binding(bound)
+        .values(openid=openid))
     return _signed_in_staff(db.session.get(Staff, staff.id))
 
 
-def _commit_binding(rows_bound: int) -> None:
-    if not rows_bound:
-        db.session.rollback()
-        raise DomainError("该账户已绑定其他微信,如需更换请联系您的客户经理", "account_bound_elsewhere", status=409)
+def _write_binding(stmt) -> None:
+    """Run the conditional UPDATE that binds and commit. It matches no row when the person was bound
+    to another WeChat user meanwhile; the unique openid refuses a WeChat user bound a moment ago."""
     try:
-        db.session.commit()
+        bound = db.session.execute(stmt).rowcount
+        if bound:
+            db.session.commit()
     except IntegrityError:
-        # The unique openid: another request bound this WeChat user a moment ago.
         db.session.rollback()
         raise DomainError("当前微信已绑定其他账户,请先联系客服解除原绑定", "openid_already_bound", status=409) from None
+    if not bound:
+        db.session.rollback()
+        raise DomainError("该账户已绑定其他微信,如需更换请联系您的客户经理", "account_bound_elsewhere", status=409)
 
 
 def cooldown_seconds() -> int:
