@@ -197,6 +197,8 @@ LEXICON: dict[Intent, tuple[str, ...]] = {
     Intent.announcements: ("公告", "通知", "新闻", "最新消息", "动态", "通告", "新规"),
 }
 
+_LEXICON_LONGEST_FIRST = tuple((intent, tuple(sorted(words, key=len, reverse=True))) for intent, words in LEXICON.items())
+
 # Follow-up results, in the order they are tried (a refusal can say "不续保", which holds "续保").
 RESULT_WORDS: tuple[tuple[FollowUp, tuple[str, ...]], ...] = (
     (FollowUp.unreachable, ("联系不上", "联系不到", "打不通", "没人接", "无人接听", "关机", "停机", "空号", "失联",
@@ -277,11 +279,12 @@ def _find(keyword: str, text: str, sounds: list[str]) -> tuple[int, bool] | None
     if at >= 0:
         return at, True
     n = len(keyword)
-    if n < 2 or not any("\u4e00" <= ch <= "\u9fff" for ch in keyword):
+    key_sounds = _sounds(keyword)
+    if key_sounds is None:
         return None
-    key_sounds = [_sound(ch) for ch in keyword]
+    first = key_sounds[0]
     for i in range(len(text) - n + 1):
-        if sounds[i:i + n] == key_sounds:
+        if sounds[i] == first and sounds[i:i + n] == key_sounds:
             return i, False
     if n >= 4:
         for i in range(len(text) - n + 1):
@@ -291,10 +294,18 @@ def _find(keyword: str, text: str, sounds: list[str]) -> tuple[int, bool] | None
     return None
 
 
+@lru_cache(maxsize=1024)
+def _sounds(keyword: str) -> list[str] | None:
+    """A Chinese keyword's sounds, None for keywords too short (or not Chinese) to match by sound."""
+    if len(keyword) < 2 or not any("\u4e00" <= ch <= "\u9fff" for ch in keyword):
+        return None
+    return [_sound(ch) for ch in keyword]
+
+
 def _keyword_hits(text: str, sounds: list[str]) -> list[Hit]:
     hits: list[Hit] = []
-    for intent, words in LEXICON.items():
-        for word in sorted(words, key=len, reverse=True):
+    for intent, words in _LEXICON_LONGEST_FIRST:
+        for word in words:
             found = _find(word, text, sounds)
             if found is None:
                 continue
