@@ -121,3 +121,13 @@ def test_resident_lists_do_not_query_per_row(client, db, book):
             costs.setdefault(path, []).append(len(seen))
     for path, (small, large) in costs.items():
         assert small == large, (path, small, large)
+
+
+def test_bad_paging_is_refused_in_chinese(client, book):
+    for path in ("/api/mp/resident/policies", "/api/mp/resident/referrals"):
+        resp = client.get(path, query_string={"page_size": 1000}, headers=f.staff_token(book["resident"]))
+        assert resp.status_code == 422
+        assert resp.get_json() == {"code": "validation_error", "message": "提交的数据有误",
+                                   "errors": {"page_size": ["应大于或等于 1 且小于或等于 100"]}}
+    resp = client.get("/api/mp/claims", query_string={"page": "abc"}, headers=f.customer_token(book["buyer"]))
+    assert resp.status_code == 422 and resp.get_json()["errors"] == {"page": ["应为整数"]}
