@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, literal, select, true
+from sqlalchemy import bindparam, func, literal, select, true
 
 from app.extensions import db
 from app.models.points import PointsAccount, PointsEntry
@@ -20,12 +20,9 @@ class Summary:
     expiring_on: date | None
 
 
-def summary(customer_id: int, today: date | None = None) -> Summary:
-    """Balance and the next batch to expire, in one indexed query (the mini-program's home page
-    reads it on every visit). Awards already past their date but not yet swept by the expiry job
-    are left out of the balance shown, as the next spend would expire them first."""
-    today = today or business_today()
+def _summary_statement():
     live = PointsEntry.remaining > 0
+    customer_id, today = bindparam("customer_id"), bindparam("today")
     lapsed = (select(func.coalesce(func.sum(PointsEntry.remaining), 0))
               .where(PointsEntry.customer_id == customer_id, live, PointsEntry.expires_on < today)
               .scalar_subquery())
@@ -33,11 +30,21 @@ def summary(customer_id: int, today: date | None = None) -> Summary:
                 .where(PointsEntry.customer_id == customer_id, live, PointsEntry.expires_on >= today)
                 .group_by(PointsEntry.expires_on).order_by(PointsEntry.expires_on).limit(1)
                 .lateral("upcoming"))
-    row = db.session.execute(
-        select(PointsAccount.balance, lapsed.label("lapsed"), upcoming.c.on, upcoming.c.points)
-        .select_from(PointsAccount).outerjoin(upcoming, true())
-        .where(PointsAccount.customer_id == customer_id)
-    ).first()
+    return (select(PointsAccount.balance, lapsed.label("lapsed"), upcoming.c.on, upcoming.c.points)
+            .select_from(PointsAccount).outerjoin(upcoming, true())
+            .where(PointsAccount.customer_id == customer_id))
+
+
+# Built once: building and cache-keying this select anew cost as much Python time as running it,
+# and the mini-program's home page reads it on every visit.
+_SUMMARY = _summary_statement()
+
+
+def summary(customer_id: int, today: date | None = None) -> Summary:
+    """Balance and the next batch to expire, in one indexed query. Awards already past their date
+    but not yet swept by the expiry job are left out of the balance shown, as the next spend would
+    expire them first."""
+    row = db.session.execute(_SUMMARY, {"customer_id": customer_id, "today": today or business_today()}).first()
     if row is None:
         return Summary(0, 0, None)
     return Summary(balance=row.balance - row.lapsed, expiring_points=int(row.points or 0), expiring_on=row.on)
