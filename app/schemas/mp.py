@@ -87,30 +87,6 @@ class MpBindArgs(Schema):
             raise ValidationError(errors)
 
 
-class MpCustomerBrief(Schema):
-    id = fields.Integer()
-    name = fields.String()
-    kind = fields.String()
-    mobile_masked = fields.String()
-    vip_tier = fields.String()
-    vip_tier_label = fields.String()
-
-
-class MpStaffBrief(Schema):
-    id = fields.Integer()
-    name = fields.String()
-    role = fields.String()
-    role_label = fields.String()
-    dealer_id = fields.Integer()
-    dealer_name = fields.String()
-    mobile_masked = fields.String()
-
-
-class MpBindResult(MpLoginResult):
-    customer = fields.Nested(MpCustomerBrief, allow_none=True)
-    staff = fields.Nested(MpStaffBrief, allow_none=True)
-
-
 class MpMeSchema(Schema):
     role = fields.String(metadata={"description": "customer / resident_manager"})
     role_label = fields.String()
@@ -123,6 +99,11 @@ class MpMeSchema(Schema):
     vip_tier_label = fields.String()
     dealer_id = fields.Integer()
     dealer_name = fields.String()
+
+
+class MpBindResult(MpLoginResult):
+    customer = fields.Nested(MpMeSchema, allow_none=True, metadata={"description": "绑定为客户时"})
+    staff = fields.Nested(MpMeSchema, allow_none=True, metadata={"description": "绑定为驻店经理时"})
 
 
 class MpSubscriptionArgs(Schema):
