@@ -150,23 +150,12 @@ def _json_rows(stmt):
             .select_from(rows).scalar_subquery())
 
 
-def customer_card(viewer: Viewer, customer: Customer, today: date | None = None) -> CustomerCard:
-    """What a card shows of a customer the viewer found (so already in scope); audited as a read.
-    Resident managers (dealer staff) see the name masked and no ID number."""
-    from app.models.customer import VIP_TIER_LABELS
-    from app.models.policy import LINE_LABELS
-    from app.models.renewal import FOLLOW_UP_LABELS
-
-    today = today or business_today()
-    dealer_side = viewer.role == Role.resident_manager
-    card = CustomerCard(
-        id=customer.id, name=mask_name(customer.name) if dealer_side else customer.name, kind=customer.kind.value,
-        mobile=mask_mobile(customer.mobile), id_number=None if dealer_side else mask_id_number(customer.id_number),
-        birthday=customer.birthday, days_to_birthday=_days_to_birthday(customer.birthday, today),
-        tier=VIP_TIER_LABELS[customer.vip_tier], agent=customer.agent.name if customer.agent else None)
+def _card_lists(viewer: Viewer, customer: Customer, today: date) -> tuple[list, list, list, list]:
+    """The card's vehicles, policies in force or pending, open claims and latest follow-ups, each a
+    JSON array, in one statement."""
     # Aliased: the scope of a resident manager's renewals is itself a subquery on policies.
     renewal_policy = aliased(Policy)
-    vehicles, policies, claims, follow_ups = db.session.execute(select(
+    return db.session.execute(select(
         _json_rows(select(Vehicle.id.label("key"), Vehicle.plate, Vehicle.brand, Vehicle.model)
                    .where(Vehicle.owner_id == customer.id).order_by(Vehicle.id).limit(5)),
         _json_rows(select(Policy.end_date.label("key"), Policy.id, Policy.number, Policy.line, Policy.start_date,
@@ -189,6 +178,26 @@ def customer_card(viewer: Viewer, customer: Customer, today: date | None = None)
                    .where(renewal_policy.customer_id == customer.id, scope_filter(viewer, RenewalRecord))
                    .order_by(RenewalFollowUp.at.desc(), RenewalFollowUp.id.desc()).limit(3)),
     )).one()
+
+
+def customer_card(viewer: Viewer, customer: Customer, today: date | None = None) -> CustomerCard:
+    """What a card shows of a customer the viewer found (so already in scope); audited as a read.
+    Resident managers (dealer staff) see the name masked and no ID number."""
+    from app.models.customer import VIP_TIER_LABELS
+    from app.models.policy import LINE_LABELS
+    from app.models.renewal import FOLLOW_UP_LABELS
+
+    today = today or business_today()
+    dealer_side = viewer.role == Role.resident_manager
+    card = CustomerCard(
+        id=customer.id, name=mask_name(customer.name) if dealer_side else customer.name, kind=customer.kind.value,
+        mobile=mask_mobile(customer.mobile), id_number=None if dealer_side else mask_id_number(customer.id_number),
+        birthday=customer.birthday, days_to_birthday=_days_to_birthday(customer.birthday, today),
+        tier=VIP_TIER_LABELS[customer.vip_tier], agent=customer.agent.name if customer.agent else None)
+    # no_autoflush: the search's audit row would otherwise cost a round trip of its own here; it is
+    # written with the rest of the message's rows at the caller's commit.
+    with db.session.no_autoflush:
+        vehicles, policies, claims, follow_ups = _card_lists(viewer, customer, today)
     card.vehicles = [{"plate": v["plate"], "brand": v["brand"], "model": v["model"]}
                      for v in sorted(vehicles, key=lambda v: v["key"])]
     for p in sorted(policies, key=lambda p: (p["key"], p["id"])):
