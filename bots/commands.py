@@ -9,7 +9,9 @@ from app.auth.viewer import Viewer
 from app.errors import DomainError
 from app.models import Role
 from app.models.bot import BotOutcome
-from app.services import staff_work
+from app.models.renewal import FOLLOW_UP_LABELS
+from app.security.fields import mask_id_number, mask_mobile
+from app.services import knowledge, staff_work
 from app.timeutil import business_today
 from bots import formatting as fmt
 from bots.parser import COMMANDS, INTENT_LABELS, Intent, Parsed
@@ -78,8 +80,6 @@ def find_customer(viewer: Viewer, slots: dict) -> Reply:
 
 
 def _shown_query(kind: str, value: str) -> str:
-    from app.security.fields import mask_id_number, mask_mobile
-
     if kind == "mobile":
         return mask_mobile(value)
     if kind == "id_number":
@@ -125,8 +125,6 @@ def follow_up(viewer: Viewer, slots: dict) -> Reply:
     done = staff_work.record_follow_up(
         viewer, slots["target_kind"], slots["target"], slots["result"], amount=slots.get("amount"),
         reason=slots.get("reason"), insurer=slots.get("insurer"), note=slots.get("note"))
-    from app.models.renewal import FOLLOW_UP_LABELS
-
     detail = [FOLLOW_UP_LABELS[done.result]]
     if done.quote_amount is not None:
         detail.append(f"报价{fmt.money(done.quote_amount)}元")
@@ -183,8 +181,6 @@ def receivables(viewer: Viewer, slots: dict) -> Reply:
 
 
 def kb_search(viewer: Viewer, slots: dict) -> Reply:
-    from app.services import knowledge
-
     query = slots.get("query", "")
     hits = knowledge.search(query, limit=3)
     if not hits:
@@ -202,8 +198,6 @@ def kb_search(viewer: Viewer, slots: dict) -> Reply:
 
 
 def announcements(viewer: Viewer, slots: dict) -> Reply:
-    from app.services import knowledge
-
     found = knowledge.latest_announcements(viewer.staff_id, limit=5)
     if not found:
         return Reply("暂时没有新公告。", BotOutcome.no_match)

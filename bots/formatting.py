@@ -9,6 +9,7 @@ from html import escape
 from flask import current_app
 
 from app.models.claim import CLAIM_STATUS_LABELS, ClaimStatus
+from app.security.fields import mask_mobile, mask_name
 from app.timeutil import business_zone
 
 BULLET = "· "
@@ -74,8 +75,6 @@ def customer_card(card) -> str:
 
 
 def customer_choices(customers, shown: int, mask_names: bool = False) -> str:
-    from app.security.fields import mask_mobile, mask_name
-
     more = len(customers) > shown
     rows = [f"找到{'超过' if more else ''}{min(len(customers), shown)}位客户,请补充手机号或车牌号:"]
     for number, customer in enumerate(customers[:shown], 1):

@@ -42,6 +42,9 @@ from app.models import (
     Team,
     Vehicle,
 )
+from app.models.customer import VIP_TIER_LABELS
+from app.models.policy import LINE_LABELS
+from app.models.renewal import FOLLOW_UP_LABELS
 from app.security.fields import cipher, mask_id_number, mask_mobile, mask_name
 from app.services import audit
 from app.timeutil import business_today
@@ -183,10 +186,6 @@ def _card_lists(viewer: Viewer, customer: Customer, today: date) -> tuple[list, 
 def customer_card(viewer: Viewer, customer: Customer, today: date | None = None) -> CustomerCard:
     """What a card shows of a customer the viewer found (so already in scope); audited as a read.
     Resident managers (dealer staff) see the name masked and no ID number."""
-    from app.models.customer import VIP_TIER_LABELS
-    from app.models.policy import LINE_LABELS
-    from app.models.renewal import FOLLOW_UP_LABELS
-
     today = today or business_today()
     dealer_side = viewer.role == Role.resident_manager
     card = CustomerCard(
@@ -257,8 +256,6 @@ def _personal(viewer: Viewer, model):
 
 def expiring_policies(viewer: Viewer, until: date, today: date | None = None, limit: int = 10) -> PolicyList:
     """Valid policies in scope ending between today and `until`, soonest first, with their renewal state."""
-    from app.models.policy import LINE_LABELS
-
     today = today or business_today()
     where = (scope_filter(viewer, Policy), _personal(viewer, Policy), Policy.status == PolicyStatus.valid,
              Policy.end_date.between(today, until))
@@ -284,9 +281,6 @@ def _shown_name(viewer: Viewer, name: str) -> str:
 def renewal_tasks(viewer: Viewer, today: date | None = None, limit: int = 10) -> PolicyList:
     """Open renewal tasks in scope (an agent's: the ones they own), earliest due first, with the
     latest follow-up of each."""
-    from app.models.policy import LINE_LABELS
-    from app.models.renewal import FOLLOW_UP_LABELS
-
     today = today or business_today()
     mine = RenewalRecord.owner_id == viewer.staff_id if viewer.role == Role.agent else literal(True)
     where = (scope_filter(viewer, RenewalRecord), mine, RenewalRecord.status == RenewalStatus.open,
@@ -569,8 +563,6 @@ def team_table(viewer: Viewer, period: str = "month", today: date | None = None)
 def receivables(viewer: Viewer, today: date | None = None, limit: int = 8) -> PolicyList:
     """Premium written but not collected, on valid policies in scope (an agent's own): the total
     and the oldest first."""
-    from app.models.policy import LINE_LABELS
-
     today = today or business_today()
     due = Policy.written_premium - Policy.collected_premium
     where = (scope_filter(viewer, Policy), _personal(viewer, Policy), Policy.status == PolicyStatus.valid, due > 0)
