@@ -105,15 +105,13 @@ def test_a_refund_goes_back_to_the_awards_it_came_from(db):
 def test_a_refund_to_an_award_that_lapsed_meanwhile_is_not_returned(db):
     customer = f.customer()
     today = business_today()
-    award = give_points(customer, 50, expires_on=today + timedelta(days=5))
+    give_points(customer, 50, expires_on=today + timedelta(days=5))
     debit = _spend(customer, 20, "spend:lapse")
-    # The award's date passes (moved here rather than waiting), the sweep expires the 30 left.
-    db.session.execute(text("UPDATE points_entries SET expires_on = :d WHERE id = :id"),
-                       {"d": today - timedelta(days=1), "id": award.id})
-    db.session.commit()
-    assert awards.expire_points()["points"] == 30
+    # A week later the award has lapsed: the sweep expires the 30 left, the refund returns nothing.
+    later = today + timedelta(days=7)
+    assert awards.expire_points(later)["points"] == 30
     account = ledger.lock_account(customer.id)
-    ledger.refund(account, debit, PointsReason.redemption_refund, "refund:lapse")
+    ledger.refund(account, debit, PointsReason.redemption_refund, "refund:lapse", today=later)
     db.session.commit()
     assert assert_books_balance(customer.id) == 0
 
@@ -248,3 +246,21 @@ def test_the_database_refuses_a_negative_balance(db):
 def _first_key(customer):
     return db.session.execute(select(PointsEntry.idempotency_key).where(PointsEntry.customer_id == customer.id)
                               ).scalars().first()
+
+
+def test_the_ledger_is_append_only_in_the_database(db):
+    """Whatever code runs: no entry is deleted, no amount rewritten; only remaining moves."""
+    customer = f.customer()
+    award = give_points(customer, 10)
+    debit = _spend(customer, 4, "spend:fixed")
+    for statement in ("UPDATE points_entries SET amount = 1000 WHERE id = :id",
+                      "UPDATE points_entries SET expires_on = expires_on + 365 WHERE id = :id",
+                      "DELETE FROM points_entries WHERE id = :id",
+                      "UPDATE points_allocations SET points = 1 WHERE debit_id = :id",
+                      "DELETE FROM points_allocations WHERE debit_id = :id"):
+        with pytest.raises(Exception, match="append-only"):
+            db.session.execute(text(statement), {"id": award.id if "entries" in statement else debit.id})
+        db.session.rollback()
+    db.session.execute(text("UPDATE points_entries SET remaining = remaining WHERE id = :id"), {"id": award.id})
+    db.session.commit()
+    assert assert_books_balance(customer.id) == 6

@@ -12,6 +12,35 @@ branch_labels = None
 depends_on = None
 
 
+# The ledger is append-only in the database too, whatever code runs against it: no line is ever
+# deleted, and of a line only an award's `remaining` may change (as debits draw on it and refunds
+# restore it). Allocations are never changed at all. (TRUNCATE, which the test suite uses to empty
+# tables, is not a row operation and is not affected.)
+APPEND_ONLY = """
+CREATE FUNCTION points_ledger_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        RAISE EXCEPTION '% is append-only: rows are never deleted', TG_TABLE_NAME;
+    END IF;
+    IF TG_TABLE_NAME = 'points_entries' THEN
+        IF (NEW.id, NEW.customer_id, NEW.amount, NEW.balance_after, NEW.reason, NEW.idempotency_key, NEW.ref_type,
+            NEW.ref_id, NEW.policy_id, NEW.expires_on, NEW.note, NEW.staff_id, NEW.created_at)
+           IS NOT DISTINCT FROM
+           (OLD.id, OLD.customer_id, OLD.amount, OLD.balance_after, OLD.reason, OLD.idempotency_key, OLD.ref_type,
+            OLD.ref_id, OLD.policy_id, OLD.expires_on, OLD.note, OLD.staff_id, OLD.created_at) THEN
+            RETURN NEW;  -- only remaining changed
+        END IF;
+    END IF;
+    RAISE EXCEPTION '% is append-only: only an award''s remaining points may change', TG_TABLE_NAME;
+END
+$$;
+CREATE TRIGGER points_entries_append_only BEFORE UPDATE OR DELETE ON points_entries
+    FOR EACH ROW EXECUTE FUNCTION points_ledger_append_only();
+CREATE TRIGGER points_allocations_append_only BEFORE UPDATE OR DELETE ON points_allocations
+    FOR EACH ROW EXECUTE FUNCTION points_ledger_append_only();
+"""
+
+
 def upgrade():
     op.create_table('campaigns',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -299,6 +328,7 @@ def upgrade():
     op.create_index(op.f('ix_voucher_verifications_partner_id'), 'voucher_verifications', ['partner_id'], unique=False)
     op.create_index(op.f('ix_voucher_verifications_voucher_id'), 'voucher_verifications', ['voucher_id'], unique=False)
     # ### end Alembic commands ###
+    op.execute(APPEND_ONLY)
 
 
 def downgrade():
@@ -339,4 +369,4 @@ def downgrade():
     op.drop_table('mall_items')
     op.drop_table('partners')
     op.drop_table('campaigns')
-    # ### end Alembic commands ###
+    op.execute("DROP FUNCTION IF EXISTS points_ledger_append_only()")

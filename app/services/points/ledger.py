@@ -162,7 +162,7 @@ def _debit(account: PointsAccount, points: int, reason: PointsReason, key: str, 
 
 
 def refund(account: PointsAccount, debit: PointsEntry, reason: PointsReason, key: str, *, ref_type=None,
-           ref_id=None) -> Posting:
+           ref_id=None, today: date | None = None) -> Posting:
     """Give back what `debit` took, to the awards it took it from.
 
     - an award still valid gets its points back (same expiry as before);
@@ -172,7 +172,7 @@ def refund(account: PointsAccount, debit: PointsEntry, reason: PointsReason, key
     existing = entry_by_key(key)
     if existing is not None:
         return Posting(existing, False)
-    today = business_today()
+    today = today or business_today()
     rows = db.session.execute(
         select(PointsAllocation, PointsEntry).join(PointsEntry, PointsEntry.id == PointsAllocation.award_id)
         .where(PointsAllocation.debit_id == debit.id).order_by(PointsAllocation.id)
