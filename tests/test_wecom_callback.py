@@ -202,3 +202,48 @@ def test_production_refuses_to_start_the_bot_without_its_keys():
     Config(**{**base, "WECOM_BOT_ENABLED": False}).check()
     with pytest.raises(ConfigError, match="43"):
         Config(**base, WECOM_TOKEN=TOKEN, WECOM_ENCODING_AES_KEY="short").check()
+
+
+def test_garbage_bodies_and_missing_arguments_are_refused_alike(wecom, client, world):
+    assert client.post("/wecom/callback?msg_signature=a&timestamp=1&nonce=n", data=b"<xml><Encrypt>!!</Encrypt></xml>",
+                       content_type="text/xml").status_code == 403
+    assert client.post("/wecom/callback", data=b"<xml/>", content_type="text/xml").status_code == 403
+    assert client.post("/wecom/callback?msg_signature=a&timestamp=1&nonce=n", data=b"not xml at all").status_code == 403
+    assert client.get("/wecom/callback?msg_signature=a&timestamp=1&nonce=n&echostr=abc").status_code == 403
+    assert count(BotCommand) == 0
+
+
+def test_url_verification_for_another_corp_is_refused(wecom, client):
+    other = WeChatCrypto(TOKEN, AES_KEY, "ww-some-other-corp")
+    nonce, timestamp = "n0nce", str(int(time.time()))
+    envelope = xmltodict.parse(other.encrypt_message("hello", nonce, timestamp))["xml"]
+    resp = client.get("/wecom/callback", query_string={"msg_signature": envelope["MsgSignature"],
+                                                       "timestamp": timestamp, "nonce": nonce,
+                                                       "echostr": envelope["Encrypt"]})
+    assert resp.status_code == 403 and resp.get_data() == b""
+
+
+def test_a_long_knowledge_question_is_answered_by_the_job(app, wecom, world):
+    from pathlib import Path
+
+    from app.services.knowledge import articles
+
+    articles.load_directory(Path(__file__).resolve().parent.parent / "docs" / "samples" / "kb")
+    question = "车辆在暴雨中涉水行驶导致发动机进水损坏了保险公司到底赔不赔"
+    assert "正在查询" in wecom.say("a1", question).content
+    command = _db.session.scalars(select(BotCommand)).one()
+    assert command.intent == "kb_search" and command.outcome == BotOutcome.deferred
+    bot_jobs.answer_deferred(command.id)
+    body = _db.session.scalars(select(OutboxMessage.body_text)).one()
+    assert body.startswith("【知识库】") and "/staff/kb/" in body
+
+
+def test_a_deferred_command_of_someone_who_left_meanwhile_sends_nothing(app, wecom, world):
+    wecom.say("m1", "团队业绩")
+    command = _db.session.scalars(select(BotCommand)).one()
+    world.staff["m1"].active = False
+    _db.session.commit()
+    assert bot_jobs.answer_deferred(command.id) == "refused"
+    assert count(OutboxMessage) == 0
+    _db.session.refresh(command)
+    assert command.outcome == BotOutcome.refused
