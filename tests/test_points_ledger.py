@@ -253,13 +253,13 @@ def test_the_ledger_is_append_only_in_the_database(db):
     customer = f.customer()
     award = give_points(customer, 10)
     debit = _spend(customer, 4, "spend:fixed")
-    for statement in ("UPDATE points_entries SET amount = 1000 WHERE id = :id",
-                      "UPDATE points_entries SET expires_on = expires_on + 365 WHERE id = :id",
-                      "DELETE FROM points_entries WHERE id = :id",
-                      "UPDATE points_allocations SET points = 1 WHERE debit_id = :id",
-                      "DELETE FROM points_allocations WHERE debit_id = :id"):
+    for sql in ("UPDATE points_entries SET amount = 1000 WHERE id = :id",
+                "UPDATE points_entries SET expires_on = expires_on + 365 WHERE id = :id",
+                "DELETE FROM points_entries WHERE id = :id",
+                "UPDATE points_allocations SET points = 1 WHERE debit_id = :id",
+                "DELETE FROM points_allocations WHERE debit_id = :id"):
         with pytest.raises(Exception, match="append-only"):
-            db.session.execute(text(statement), {"id": award.id if "entries" in statement else debit.id})
+            db.session.execute(text(sql), {"id": award.id if "entries" in sql else debit.id})
         db.session.rollback()
     db.session.execute(text("UPDATE points_entries SET remaining = remaining WHERE id = :id"), {"id": award.id})
     db.session.commit()
