@@ -445,7 +445,10 @@ def my_performance(viewer: Viewer, period: str = "month", today: date | None = N
     today = today or business_today()
     first, last, label = period_bounds(period, today)
     staff = viewer.staff
-    window = (Policy.start_date.between(first, last), Policy.status != PolicyStatus.cancelled)
+    # The asker's own figures go through the scope like every read; the rank compares only totals
+    # of their peers (no customer data), which is what "rank in team" means.
+    window = (Policy.start_date.between(first, last), Policy.status != PolicyStatus.cancelled,
+              scope_filter(viewer, Policy))
     plan_window = (Plan.month.between(first.replace(day=1), last),)
     if staff.role == Role.team_manager:
         team_ids = select(Team.id).where(Team.manager_id == staff.id)
