@@ -14,7 +14,7 @@ from app.models import AuditLog, OrgLevel, Role
 from app.models.points import Campaign, CampaignPrize, MallItem, Partner, StockAdjustment
 from app.services.points import partners as partner_service
 from tests import factories as f
-from tests.points_support import campaign, give_points, item, partner
+from tests.points_support import assert_books_balance, campaign, give_points, item, partner
 
 
 @pytest.fixture
@@ -46,7 +46,7 @@ def _text(resp) -> str:
 
 
 PAGES = ["/admin/mall/items", "/admin/mall/items/new", "/admin/mall/partners", "/admin/campaigns",
-         "/admin/campaigns/new", "/admin/vouchers/verifications"]
+         "/admin/campaigns/new", "/admin/vouchers/verifications", "/admin/points/accounts"]
 
 
 def test_pages_are_for_admins_and_branch_managers(client, org):
@@ -228,3 +228,67 @@ def test_panel_forms_need_the_csrf_token(app, client, org, monkeypatch):
     assert accepted.status_code == 302
     db.session.expire_all()
     assert db.session.get(MallItem, wash.id).stock == 10
+
+
+def _request_key(client) -> str:
+    return re.search(r'name="request_key" value="([0-9a-f]{32})"', _text(client.get("/admin/points/accounts"))).group(1)
+
+
+def test_customer_points_are_listed_in_scope_and_adjusted_through_the_ledger(client, org):
+    from app.models.points import PointsAccount, PointsEntry, PointsReason
+
+    mine = f.customer(agent=org["agent_b1"], name="赵一鸣")
+    theirs = f.customer(agent=org["agent_b2"], name="钱二丫")
+    give_points(mine, 100)
+    give_points(theirs, 100)
+    _login(client, org["manager_b1"])
+    page = _text(client.get("/admin/points/accounts"))
+    assert "赵*鸣" in page and "钱*丫" not in page and "赵一鸣" not in page
+    key = _request_key(client)
+    resp = client.post(f"/admin/points/accounts/{mine.id}/adjust", data={"points": "50", "note": "投诉补偿",
+                                                                         "request_key": key})
+    assert resp.status_code == 302
+    # The same form sent twice (a double click) adjusts once.
+    client.post(f"/admin/points/accounts/{mine.id}/adjust", data={"points": "50", "note": "投诉补偿", "request_key": key})
+    entry = db.session.execute(select(PointsEntry).where(PointsEntry.reason == PointsReason.adjustment,
+                                                         PointsEntry.staff_id.is_not(None))).scalar_one()
+    assert (entry.amount, entry.staff_id, entry.note) == (50, org["manager_b1"].id, "投诉补偿")
+    too_much = client.post(f"/admin/points/accounts/{mine.id}/adjust",
+                           data={"points": "-1000", "note": "误发扣回", "request_key": _request_key(client)})
+    assert too_much.status_code == 409 and "积分不足" in _text(too_much)
+    assert client.post(f"/admin/points/accounts/{mine.id}/adjust",
+                       data={"points": "-30", "note": "误发扣回", "request_key": _request_key(client)}).status_code == 302
+    assert assert_books_balance(mine.id) == 120
+    # Out of scope: the same 404 as a customer that does not exist; nothing written.
+    for customer_id in (theirs.id, 999999):
+        resp = client.post(f"/admin/points/accounts/{customer_id}/adjust",
+                           data={"points": "10", "note": "越权尝试", "request_key": _request_key(client)})
+        assert resp.status_code == 404
+    assert assert_books_balance(theirs.id) == 100
+    bad = client.post(f"/admin/points/accounts/{mine.id}/adjust", data={"points": "x", "note": "", "request_key": key})
+    assert bad.status_code == 422
+    assert db.session.get(PointsAccount, mine.id).balance == 120
+
+
+def test_only_admins_write_off_a_shortfall(client, org):
+    from app.models.points import PointsAccount
+
+    customer = f.customer(agent=org["agent_b1"])
+    give_points(customer, 10)
+    account = db.session.get(PointsAccount, customer.id)
+    account.shortfall = 250  # as a reversal of spent points leaves it
+    db.session.commit()
+    _login(client, org["manager_b1"])
+    listed = _text(client.get("/admin/points/accounts", query_string={"shortfall": "1"}))
+    assert "250" in listed and "核销</button>" not in listed
+    assert client.post(f"/admin/points/accounts/{customer.id}/write-off", data={"note": "经理尝试"}).status_code == 403
+    _login(client, org["admin"])
+    assert client.post(f"/admin/points/accounts/{customer.id}/write-off", data={"note": "客户已退保,公司承担"}
+                       ).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(PointsAccount, customer.id).shortfall == 0
+    again = client.post(f"/admin/points/accounts/{customer.id}/write-off", data={"note": "再次核销"})
+    assert again.status_code == 409 and "没有欠扣积分" in _text(again)
+    logged = db.session.execute(select(AuditLog.detail).where(AuditLog.entity == "points_account")).scalars().all()
+    assert logged == [{"shortfall_written_off": 250, "note": "客户已退保,公司承担"}]
+    assert assert_books_balance(customer.id) == 10

@@ -4,6 +4,7 @@ voucher verification log."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 from flask import flash, get_flashed_messages, redirect, render_template, request, url_for
@@ -12,6 +13,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, val
 from app.api.admin.panel import bp, current_page, load_args, page_size, register_nav
 from app.auth.viewer import current_viewer
 from app.errors import DomainError
+from app.models import Role
 from app.models.points import (
     CAMPAIGN_KIND_LABELS,
     CATEGORY_LABELS,
@@ -35,6 +37,7 @@ register_nav("admin.mall_items", "积分商城",
              active_for=("admin.mall_item_new", "admin.mall_item_edit", "admin.mall_partners"))
 register_nav("admin.campaigns", "营销活动", active_for=("admin.campaign_new", "admin.campaign_edit"))
 register_nav("admin.voucher_verifications", "核销记录")
+register_nav("admin.points_accounts", "客户积分")
 
 CATEGORY_CHOICES = [(c.value, CATEGORY_LABELS[c]) for c in MallCategory]
 PERIOD_CHOICES = [(p.value, LIMIT_PERIOD_LABELS[p]) for p in LimitPeriod]
@@ -381,3 +384,72 @@ def voucher_verifications():
     } for row in result.items]
     return render_template("admin/voucher_verifications.html", result=result, rows=rows, args=args,
                            result_choices=RESULT_CHOICES, partners=points_admin.list_partners(viewer))
+
+
+# ---- customers' points --------------------------------------------------------------------------
+
+class AccountListArgs(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    customer_id = fields.Integer(load_default=None, error_messages={"invalid": "客户编号应为数字"})
+    shortfall = fields.Boolean(truthy={"1", "on", "true"}, falsy={"", "0", "false"}, load_default=False)
+    page = fields.Integer(load_default=1)
+
+
+class AdjustForm(_Form):
+    points = fields.Integer(required=True, validate=validate.Range(min=-10**6, max=10**6, error="调整积分过大"),
+                            error_messages={"required": "请填写调整积分", "invalid": "调整积分应为整数"})
+    note = fields.String(required=True, validate=validate.Length(min=2, max=200, error="原因应为2到200个字符"),
+                         error_messages={"required": "请填写调整原因"})
+    request_key = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{32}$", error="页面已过期,请刷新后重试"),
+                                error_messages={"required": "页面已过期,请刷新后重试"})
+
+
+class WriteOffForm(_Form):
+    note = fields.String(required=True, validate=validate.Length(min=2, max=200, error="原因应为2到200个字符"),
+                         error_messages={"required": "请填写核销原因"})
+
+
+def _accounts_page(status=200, error=None):
+    viewer = current_viewer()
+    args = load_args(AccountListArgs())
+    result = points_admin.accounts_page(viewer, args["customer_id"], args["shortfall"], current_page(), page_size())
+    rows = [{"customer_id": account.customer_id, "name": mask_name(name), "balance": account.balance,
+             "shortfall": account.shortfall} for account, name in result.items]
+    return render_template("admin/points_accounts.html", rows=rows, result=result, args=args, error=error,
+                           request_key=uuid.uuid4().hex, is_admin=viewer.role == Role.admin,
+                           notices=get_flashed_messages()), status
+
+
+@bp.get("/points/accounts")
+def points_accounts():
+    return _accounts_page()
+
+
+@bp.post("/points/accounts/<int:customer_id>/adjust")
+def points_account_adjust(customer_id: int):
+    viewer = current_viewer()
+    try:
+        data = load_args(AdjustForm(), request.form)
+        entry = points_admin.adjust_points(viewer, customer_id, data["points"], data["note"], data["request_key"])
+    except DomainError as err:
+        if err.status == 404:
+            raise
+        return _accounts_page(err.status, err.message)
+    flash(f"已为客户 {customer_id} 调整 {entry.amount:+d} 积分,余额 {entry.balance_after}")
+    return redirect(url_for("admin.points_accounts", customer_id=customer_id))
+
+
+@bp.post("/points/accounts/<int:customer_id>/write-off")
+def points_account_write_off(customer_id: int):
+    viewer = current_viewer()
+    try:
+        data = load_args(WriteOffForm(), request.form)
+        amount = points_admin.write_off_shortfall(viewer, customer_id, data["note"])
+    except DomainError as err:
+        if err.status in (403, 404):
+            raise
+        return _accounts_page(err.status, err.message)
+    flash(f"已核销客户 {customer_id} 的欠扣积分 {amount}")
+    return redirect(url_for("admin.points_accounts", customer_id=customer_id))

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import selectinload
 
-from app.auth.scoping import scope_filter
+from app.auth.scoping import get_scoped, scope_filter
 from app.auth.viewer import Viewer
 from app.errors import DomainError, Forbidden, NotFound
 from app.extensions import db
@@ -24,6 +24,9 @@ from app.models.points import (
     MallItem,
     Partner,
     PartnerKind,
+    PointsAccount,
+    PointsEntry,
+    PointsReason,
     PrizeKind,
     StockAdjustment,
     VerificationResult,
@@ -32,6 +35,7 @@ from app.models.points import (
 )
 from app.services import audit
 from app.services.pagination import PageResult, paginate
+from app.services.points import ledger
 from app.services.points.partners import issue_key
 
 MANAGER_ROLES = (Role.admin, Role.branch_manager)
@@ -285,3 +289,63 @@ def verification_log(viewer: Viewer, filters: VerificationFilters, page: int,
     audit.record_reads(viewer, "customer", customer_ids, {"page": "voucher_verifications"})
     db.session.commit()
     return result, names
+
+
+# ---- customers' points: balances, shortfalls, manual adjustments ------------------------------
+
+def accounts_page(viewer: Viewer, customer_id: int | None, shortfall_only: bool, page: int,
+                  page_size: int) -> PageResult:
+    """Points accounts of the customers in the viewer's scope (rows: account, customer name)."""
+    require_manager(viewer)
+    stmt = (select(PointsAccount, Customer.name).join(Customer, Customer.id == PointsAccount.customer_id)
+            .where(scope_filter(viewer, Customer)).order_by(PointsAccount.shortfall.desc(), PointsAccount.customer_id))
+    if customer_id:
+        stmt = stmt.where(PointsAccount.customer_id == customer_id)
+    if shortfall_only:
+        stmt = stmt.where(PointsAccount.shortfall > 0)
+    result = paginate(stmt, page, page_size, scalars=False)
+    audit.record_reads(viewer, "customer", [account.customer_id for account, _name in result.items],
+                       {"page": "points_accounts"})
+    db.session.commit()
+    return result
+
+
+def adjust_points(viewer: Viewer, customer_id: int, points: int, note: str, request_key: str) -> PointsEntry:
+    """A manual credit (points > 0, expiring like any award) or debit (points < 0, never beyond the
+    balance), by a manager, for a customer in their scope; the form's key makes a resubmit harmless."""
+    require_manager(viewer)
+    get_scoped(viewer, Customer, customer_id, "客户不存在")
+    if points == 0:
+        raise DomainError("调整积分不能为 0", "validation_error", status=422)
+    account = ledger.lock_account(customer_id)
+    key = f"adjust:{customer_id}:{request_key}"
+    try:
+        if points > 0:
+            posting = ledger.award(account, points, PointsReason.adjustment, key, note=note, staff_id=viewer.staff_id)
+        else:
+            posting = ledger.spend(account, -points, PointsReason.adjustment, key, note=note,
+                                   staff_id=viewer.staff_id)
+    except DomainError:
+        db.session.rollback()
+        raise
+    if posting.created:
+        audit.record(viewer, "update", "points_account", customer_id, {"points": points, "note": note})
+    db.session.commit()
+    return posting.entry
+
+
+def write_off_shortfall(viewer: Viewer, customer_id: int, note: str) -> int:
+    """Stop recovering a customer's shortfall (admins only): the company bears it. Recorded in the
+    audit log with the points written off."""
+    if viewer.role != Role.admin:
+        raise Forbidden("只有管理员可以核销欠扣积分")
+    get_scoped(viewer, Customer, customer_id, "客户不存在")
+    account = ledger.lock_account(customer_id)
+    amount = account.shortfall
+    if amount == 0:
+        db.session.rollback()
+        raise DomainError("该客户没有欠扣积分", "no_shortfall", status=409)
+    account.shortfall = 0
+    audit.record(viewer, "update", "points_account", customer_id, {"shortfall_written_off": amount, "note": note})
+    db.session.commit()
+    return amount

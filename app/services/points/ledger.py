@@ -113,7 +113,7 @@ def award(account: PointsAccount, points: int, reason: PointsReason, key: str, *
 
 
 def spend(account: PointsAccount, points: int, reason: PointsReason, key: str, *, ref_type: str | None = None,
-          ref_id: int | None = None, note: str | None = None) -> Posting:
+          ref_id: int | None = None, note: str | None = None, staff_id: int | None = None) -> Posting:
     """Debit `points`, oldest-expiring awards first; InsufficientPoints if the balance is short."""
     if points <= 0:
         raise ValueError("a spend is a positive number of points")
@@ -123,7 +123,8 @@ def spend(account: PointsAccount, points: int, reason: PointsReason, key: str, *
     expire_lapsed(account)
     if account.balance < points:
         raise InsufficientPoints(account.balance, points)
-    return Posting(_debit(account, points, reason, key, ref_type=ref_type, ref_id=ref_id, note=note), True)
+    return Posting(_debit(account, points, reason, key, ref_type=ref_type, ref_id=ref_id, note=note,
+                          staff_id=staff_id), True)
 
 
 def live_awards(customer_id: int, today: date | None = None) -> list[PointsEntry]:
@@ -137,12 +138,13 @@ def live_awards(customer_id: int, today: date | None = None) -> list[PointsEntry
 
 
 def _debit(account: PointsAccount, points: int, reason: PointsReason, key: str, *, ref_type=None, ref_id=None,
-           note=None, awards: list[PointsEntry] | None = None) -> PointsEntry:
+           note=None, staff_id=None, awards: list[PointsEntry] | None = None) -> PointsEntry:
     account.balance -= points
     if account.balance < 0:
         raise RuntimeError("debit beyond the balance")  # callers check first; never write a negative
     entry = PointsEntry(customer_id=account.customer_id, amount=-points, balance_after=account.balance,
-                        reason=reason, idempotency_key=key, ref_type=ref_type, ref_id=ref_id, note=note)
+                        reason=reason, idempotency_key=key, ref_type=ref_type, ref_id=ref_id, note=note,
+                        staff_id=staff_id)
     db.session.add(entry)
     db.session.flush()
     left = points
