@@ -80,6 +80,14 @@ def test_the_snippet_is_the_passage_that_answers(kb):
     assert "70%" in hit.snippet
 
 
+def test_everyday_words_reach_the_clause_wording(kb):
+    """偷 / 酒驾 / 泡水 are not in the clauses; synonyms.txt maps them to 盗窃 / 饮酒 / 浸泡."""
+    assert knowledge.search("酒驾撞人保险赔吗")[0].article_id == kb["clause-own-damage-exclusions"]
+    assert kb["clause-own-damage-liability"] in [h.article_id for h in knowledge.search("车被偷了", limit=2)]
+    assert knowledge.search("暴雨泡水车")[0].article_id == kb["clause-addon-engine-water"]
+    assert knowledge.search("座位险")[0].article_id == kb["clause-seat"]
+
+
 def test_title_match_beats_a_body_mention(kb):
     """车轮单独损失 is the title of one article and a line in the 车损险 exclusions."""
     ids = [h.article_id for h in knowledge.search("车轮单独损失", limit=5)]
