@@ -250,3 +250,14 @@ def test_announcement_pages_show_only_what_targets_the_staff_member(client, weco
     assert "周五下午三点开会。" in detail and "管理员" in detail
     assert client.get(f"/staff/announcements/{other.id}").status_code == 404
     assert "长安支公司周会通知" in client.get("/staff/announcements").get_data(as_text=True)
+
+
+def test_article_text_is_escaped_even_where_highlighted(client, wecom, world):
+    articles.ensure_default_categories()
+    article = articles.save_article(None, None, {
+        "category_id": articles.category_by_name("常见问题").id, "title": "报案<b>须知</b>", "published": True,
+        "body": "## 注意\n\n报案时不要相信<script>alert(1)</script>之类的链接。"})
+    sign_in(client, wecom, "zhangsan")
+    html = client.get(f"/staff/kb/{article.id}", query_string={"q": "报案 链接"}).get_data(as_text=True)
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "<mark>报案</mark>&lt;b&gt;须知&lt;/b&gt;" in html and "<mark>链接</mark>" in html
