@@ -370,6 +370,12 @@ def _amount(text: str) -> str | None:
         return None
 
 
+def _amount_with_unit(text: str) -> str | None:
+    m = _AMOUNT_ANY.search(text)
+    value = chinese_number(m.group(1)) if m else None
+    return str(value.quantize(Decimal("0.01"))) if value else None
+
+
 def _result(text: str, sounds: list[str]) -> tuple[FollowUp, str, int] | None:
     """The first follow-up result word found: (result, word, position)."""
     for result, words in RESULT_WORDS:
@@ -419,7 +425,8 @@ def _follow_up(text: str, sounds: list[str], entities: list[Span]) -> Parsed:
         slots["result"] = kind.value
         after = text[at + len(word):]
         if kind == FollowUp.quoted:
-            amount = _amount(text[at:])
+            # After the word ("已报价 3500"), else anywhere as money ("3500元 已报价").
+            amount = _amount(text[at:]) or _amount_with_unit(text)
             if amount:
                 slots["amount"] = amount
         if kind == FollowUp.refused:

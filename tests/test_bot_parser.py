@@ -72,6 +72,7 @@ PHRASINGS = [
     ("冀A12345 报价三千五", I.follow_up, {"result": "quoted", "amount": "3500.00"}),
     ("跟进 冀A12345 报价3千5", I.follow_up, {"result": "quoted", "amount": "3500.00"}),
     ("跟进 冀A12345 已报价 ３５００元", I.follow_up, {"result": "quoted", "amount": "3500.00"}),
+    ("跟进 冀A12345 4200块 已报价", I.follow_up, {"result": "quoted", "amount": "4200.00"}),
     ("跟进 冀A12345 拒绝 原因 价格 转投 平安", I.follow_up,
      {"result": "refused", "reason": "价格", "insurer": "平安"}),
     ("冀A12345 不续了 嫌贵 去人保了", I.follow_up, {"result": "refused", "reason": "价格", "insurer": "人保"}),
