@@ -11,6 +11,7 @@ from app.auth.viewer import Viewer
 from app.errors import Forbidden
 from app.extensions import db as _db
 from app.models import AuditChannel, OrgLevel, Role
+from app.models.knowledge import Announcement
 from app.models.messaging import MessageStatus, OutboxMessage
 from app.services import announcements, knowledge, messaging
 from app.services.messaging.templates import load_default_templates
@@ -156,3 +157,25 @@ def test_the_push_job_run_by_a_worker_reaches_wecom_once_per_staff(app, org, liv
     assert "关于暴雨天气查勘的通知" in sent[0].json["markdown"]["content"]
     assert f"/staff/announcements/{item.id}" in sent[0].json["markdown"]["content"]
     assert [r.status for r in outbox_rows()] == [MessageStatus.sent]
+
+
+def test_publishing_is_refused_while_the_push_template_is_disabled(org):
+    from app.errors import DomainError
+    from app.models.messaging import MessageTemplate
+
+    template = _db.session.scalar(_db.select(MessageTemplate).where(MessageTemplate.code == "announcement_wecom"))
+    template.enabled = False
+    _db.session.commit()
+    item = announce(org, targets=("b1",), publish=False)
+    with pytest.raises(DomainError, match="已停用"):
+        announcements.publish(viewer(org["staff"]["company_admin"]), item.id)
+    assert latest_titles(org, "agent_b1") == []
+
+
+def test_publishing_creates_the_push_template_when_it_was_never_loaded(org):
+    from app.models.messaging import MessageTemplate
+
+    _db.session.execute(_db.delete(MessageTemplate))
+    _db.session.commit()
+    announce(org, targets=("b1",))
+    assert push_announcement(_db.session.scalar(_db.select(Announcement.id)))["messages"] == 3

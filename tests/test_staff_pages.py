@@ -13,6 +13,7 @@ from app.extensions import db as _db
 from app.models import AuditLog, OrgLevel, Role
 from app.services import announcements, staff_signin
 from app.services.knowledge import articles
+from app.services.messaging.templates import load_default_templates
 from tests import factories as f
 from tests.fakes.plugin import fake_settings, messaging_config
 
@@ -236,6 +237,7 @@ def test_announcement_pages_show_only_what_targets_the_staff_member(client, weco
     from app.auth.viewer import Viewer
     from app.models import AuditChannel
 
+    load_default_templates()
     admin = Viewer(channel=AuditChannel.admin, staff=world["admin"])
     mine = announcements.create_announcement(admin, {"title": "长安支公司周会通知", "body": "周五下午三点开会。\n\n请准时参加。",
                                                      "targets": [world["b1"].id]})

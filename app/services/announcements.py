@@ -22,7 +22,7 @@ from app.errors import DomainError, Forbidden, NotFound
 from app.extensions import db
 from app.models import OrgLevel, OrgUnit, Role, Staff
 from app.models.knowledge import Announcement, AnnouncementTarget
-from app.models.messaging import MessageChannel, OutboxMessage
+from app.models.messaging import MessageChannel, MessageTemplate, OutboxMessage
 from app.services import audit
 from app.services.pagination import PageResult, paginate
 
@@ -237,10 +237,18 @@ def update_announcement(viewer: Viewer, announcement_id: int, data: dict) -> Ann
 
 
 def publish(viewer: Viewer, announcement_id: int) -> Announcement:
-    """Publish (once; again is harmless) and launch the push job."""
+    """Publish (once; again is harmless) and launch the push job. Refused while the message
+    template is disabled in the panel."""
+    from app.services.messaging.outbox import enabled_template
+    from app.services.messaging.templates import load_default_templates
     from app.tasks import launch
 
     announcement = get_announcement(viewer, announcement_id)
+    # A missing or disabled template would only fail later, in the job, where nobody sees it:
+    # create the defaults that are missing (edited ones stay), refuse while it is disabled.
+    if db.session.scalar(select(MessageTemplate.id).where(MessageTemplate.code == TEMPLATE_CODE)) is None:
+        load_default_templates()
+    enabled_template(TEMPLATE_CODE, MessageChannel.wecom_app)
     if announcement.published_at is None:
         announcement.published_at = datetime.now(UTC)
         audit.record(viewer, "update", "announcement", announcement.id, {"published": True})
