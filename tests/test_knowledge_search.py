@@ -194,3 +194,9 @@ def test_demo_samples_bring_articles_and_two_company_announcements(db):
     assert len(knowledge.latest_announcements(agent.id)) == 2
     assert load_samples()["announcements"] == 0  # run again: nothing doubled
     assert knowledge.search("理赔需要哪些材料")[0].title == "理赔需要哪些材料"
+    # A restarted demo (seed --if-empty) keeps what an admin changed.
+    edited = _db.session.scalar(_db.select(KbArticle).where(KbArticle.slug == "faq-glass"))
+    edited.title = "玻璃破了怎么办(已修改)"
+    _db.session.commit()
+    assert load_samples(only_if_empty=True) == {"articles_created": 0, "articles_updated": 0, "announcements": 0}
+    assert _db.session.get(KbArticle, edited.id).title == "玻璃破了怎么办(已修改)"

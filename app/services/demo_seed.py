@@ -117,6 +117,7 @@ def run(policies: int, seed: int, if_empty: bool = False, progress: bool = True)
         if if_empty and "policies" in non_empty:
             click.echo("演示数据已存在(数据库中已有保单),跳过生成。")
             _load_message_templates()
+            _load_knowledge_base(only_if_empty=True)
             return SeedResult(policies=0, seconds=time.perf_counter() - started, skipped=True)
         raise SeedRefused(f"数据库中已有数据(如表 {non_empty[0]}),演示数据只能写入空库;"
                           "请先清空数据库,或使用 --if-empty 跳过")
@@ -152,12 +153,13 @@ def _load_message_templates() -> None:
         click.echo(f"已载入默认消息模板 {created} 个。")
 
 
-def _load_knowledge_base() -> None:
+def _load_knowledge_base(only_if_empty: bool = False) -> None:
     """The sample clause / regulation / FAQ articles and two announcements (knowledge.samples)."""
     from app.services.knowledge.samples import load_samples
 
-    counts = load_samples()
-    click.echo(f"已载入知识库文章 {counts['articles_created']} 篇、公告 {counts['announcements']} 条。")
+    counts = load_samples(only_if_empty=only_if_empty)
+    if any(counts.values()):
+        click.echo(f"已载入知识库文章 {counts['articles_created']} 篇、公告 {counts['announcements']} 条。")
 
 
 def _seed(driver, policies: int, seed: int, password: str, progress: bool) -> dict[str, int]:

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import OrgLevel, OrgUnit, Staff
-from app.models.knowledge import Announcement, AnnouncementTarget
+from app.models.knowledge import Announcement, AnnouncementTarget, KbArticle
 from app.services.knowledge.articles import load_directory
 
 SAMPLES_DIR = Path(__file__).resolve().parents[3] / "docs" / "samples" / "kb"
@@ -26,11 +26,13 @@ DEMO_ANNOUNCEMENTS = (
 )
 
 
-def load_samples() -> dict[str, int]:
-    """Load the sample articles (updating those loaded before) and, if there are no announcements
-    yet, two published ones for the whole company by its first admin. Commits."""
+def load_samples(only_if_empty: bool = False) -> dict[str, int]:
+    """Load the sample articles (updating those loaded before, unless `only_if_empty` and there are
+    articles already: an admin's edits stay) and, if there are no announcements yet, two
+    published ones for the whole company by its first admin. Commits."""
     counts = {"articles_created": 0, "articles_updated": 0, "announcements": 0}
-    if SAMPLES_DIR.is_dir():
+    has_articles = db.session.scalar(select(func.count()).select_from(KbArticle)) > 0
+    if SAMPLES_DIR.is_dir() and not (only_if_empty and has_articles):
         counts["articles_created"], counts["articles_updated"] = load_directory(SAMPLES_DIR)
     if db.session.scalar(select(func.count()).select_from(Announcement)):
         return counts
