@@ -85,7 +85,9 @@ def test_everyday_words_reach_the_clause_wording(kb):
     assert knowledge.search("酒驾撞人保险赔吗")[0].article_id == kb["clause-own-damage-exclusions"]
     assert kb["clause-own-damage-liability"] in [h.article_id for h in knowledge.search("车被偷了", limit=2)]
     assert knowledge.search("暴雨泡水车")[0].article_id == kb["clause-addon-engine-water"]
-    assert knowledge.search("座位险")[0].article_id == kb["clause-seat"]
+    hit = knowledge.search("座位险")[0]
+    assert hit.article_id == kb["clause-seat"]
+    assert "车上人员责任保险" in knowledge.highlight_terms("座位险")
 
 
 def test_title_match_beats_a_body_mention(kb):

@@ -6,11 +6,13 @@ A query is cut into words (question words dropped); each word is looked up as a 
 - coverage (0..1): for each query word, 0.6 if it is in the article title (else 0.45 in the
   section heading, else 0.3 in the tags), plus 0.4 if it is in the passage text; a word found
   only through its dictionary sub-words earns 0.3. Other names of a concept (机动车第三者责任保险
-  for 三者险, synonyms.txt) are indexed and searched as the short name. Words are weighted by their rarity among published passages (BM25's idf),
-  so 保险 counts for less than 涉水. This is what makes a title match beat a body mention.
+  for 三者险, synonyms.txt) are indexed and searched as the short name. Words are weighted by
+  their rarity among the passages (BM25's idf), so 保险 counts for less than 涉水. This is what
+  makes a title match beat a body mention.
 - + 0.15 x ts_rank_cd (density of the matches, normalised to 0..1);
 - + 0.25 x pg_trgm word_similarity of the whole query with the title and heading: the fallback
-  that still finds 车轮单独损市险 (a typo) or a query jieba cuts badly.
+  that still finds 车轮单独损市险 (a typo) or a query jieba cuts badly; an article whose title is
+  that close is a candidate even when no word matched.
 Each article is represented by its best passage.
 """
 
@@ -25,7 +27,7 @@ from sqlalchemy import Float, and_, case, cast, func, literal, or_, select
 
 from app.extensions import db
 from app.models.knowledge import KbArticle, KbCategory, KbPassage
-from app.services.knowledge.segment import QueryWord, query_words
+from app.services.knowledge.segment import QueryWord, other_names, query_words
 
 TITLE_WEIGHT, HEADING_WEIGHT, TAG_WEIGHT, BODY_WEIGHT, PART_WEIGHT = 0.6, 0.45, 0.3, 0.4, 0.3
 RANK_WEIGHT, TRIGRAM_WEIGHT = 0.15, 0.25
@@ -142,10 +144,11 @@ def search(query: str, *, limit: int = 3, category: str | None = None) -> list[K
 
 
 def highlight_terms(query: str, words: list[QueryWord] | None = None) -> list[str]:
-    """The strings to look for in a text to show what matched: the query's words and their
-    dictionary sub-words, longest first."""
+    """The strings to look for in a text to show what matched: the query's words, the other names
+    of those words (座位险 -> 车上人员责任保险 ...) and their dictionary sub-words, longest first."""
     words = query_words(query) if words is None else words
-    terms = {w.word for w in words} | {p for w in words for p in w.parts}
+    terms = {w.word for w in words} | {p for w in words for p in w.parts} | {
+        name for w in words for name in other_names(w.word)}
     return sorted(terms, key=lambda t: (-len(t), t))
 
 

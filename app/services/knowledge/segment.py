@@ -64,6 +64,11 @@ def canonical(word: str) -> str:
     return synonyms().get(word, word)
 
 
+def other_names(word: str) -> list[str]:
+    """Every name synonyms.txt gives the concept `word` is the short name of (none if it has none)."""
+    return [other for other, short in synonyms().items() if short == word]
+
+
 def _keep(token: str) -> bool:
     return bool(token) and bool(_WORD.match(token)) and token not in stopwords()
 
