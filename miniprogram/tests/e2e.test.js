@@ -6,6 +6,9 @@ const baseUrl = process.env.BAOYUN_E2E_BASE_URL
 const describeE2e = baseUrl ? describe : describe.skip
 const expected = baseUrl ? JSON.parse(process.env.BAOYUN_E2E_EXPECT) : {}
 
+// A real server on a busy machine: give each test room.
+jest.setTimeout(90000)
+
 describeE2e('pages against the real backend', () => {
   test('登录绑定 then 首页: wx.login -> bind by ID number + plate -> tier, points, sign-in', async () => {
     wx.setStorageSync('baoyun.apiBaseUrl', baseUrl)

@@ -101,7 +101,7 @@ async function settle(rounds = 6) {
   }
 }
 
-async function waitFor(check, timeout = 10000) {
+async function waitFor(check, timeout = 30000) {
   const started = Date.now()
   for (;;) {
     try {
