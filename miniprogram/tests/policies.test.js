@@ -6,7 +6,7 @@ function policy(id, overrides = {}) {
     end_date: '2027-02-28', written_premium: '3560.50'}, overrides)
 }
 
-const page1 = ok([policy(1), policy(2)], {'X-Pagination': JSON.stringify({total: 3, page: 1, next_page: 2})})
+const page1 = ok([policy(1), policy(2, {days_left: 25})], {'X-Pagination': JSON.stringify({total: 3, page: 1, next_page: 2})})
 const page2 = ok([policy(3)], {'X-Pagination': JSON.stringify({total: 3, page: 2})})
 
 test('lists the policies in force that the API returned, and loads the next page at the bottom', async () => {
@@ -21,6 +21,8 @@ test('lists the policies in force that the API returned, and loads the next page
   expect(text(cards[0])).toContain('商业险 · PDAA202651010000001')
   expect(text(cards[0])).toContain('¥3,560.50')
   expect(text(cards[0])).toContain('2026-03-01 至 2027-02-28')
+  expect(text(cards[0])).not.toContain('剩')
+  expect(text(cards[1])).toContain('剩 25 天')
   expect(api.calls[0].query).toEqual({status: 'in_force', page: '1', page_size: '10'})
 
   page.instance.onReachBottom()
