@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, select, update
 
 from app.errors import DomainError, NotFound
 from app.extensions import db
@@ -181,10 +181,12 @@ def customer_draws(customer_id: int, campaign_id: int, limit: int = 20) -> list[
 
 def campaign_totals(campaign_ids: list[int]) -> dict[int, dict]:
     """Per campaign: draws, winning draws and points paid out (for the admin list)."""
+    if not campaign_ids:
+        return {}
     rows = db.session.execute(
         select(CampaignDraw.campaign_id, func.count(),
                func.count().filter(CampaignDraw.kind != PrizeKind.none),
                func.coalesce(func.sum(CampaignDraw.budget_cost), 0))
-        .where(CampaignDraw.campaign_id.in_(campaign_ids) if campaign_ids else or_(False))
+        .where(CampaignDraw.campaign_id.in_(campaign_ids))
         .group_by(CampaignDraw.campaign_id)).all()
     return {r[0]: {"draws": r[1], "wins": r[2], "paid": r[3]} for r in rows}
