@@ -252,3 +252,34 @@ def test_sign_in_day_is_the_shanghai_date(client, db):
     client.post("/api/mp/points/sign-in", headers=_headers(customer))
     row = db.session.execute(select(SignIn)).scalar_one()
     assert row.day == datetime.now(ZoneInfo("Asia/Shanghai")).date()
+
+
+def test_the_points_jobs_run_on_a_worker_and_twice_change_nothing(app, db):
+    """The schedule's entries run through RQ (the real worker, in process) and are idempotent."""
+    from app.tasks import launch
+    from jobs.schedule import SCHEDULE
+    from jobs.worker import InProcessWorker, make_worker
+
+    staff = agent()
+    customer = f.customer(agent=staff)
+    policy = f.policy(customer=customer, agent=staff, start=business_today(), written="1200.00")
+    policy.issued_on = business_today()
+    give_points(customer, 40, expires_on=business_today() - timedelta(days=1))
+    db.session.commit()
+    points_jobs = [entry for entry in SCHEDULE if entry.func.startswith("jobs.points.")]
+    assert {entry.name for entry in points_jobs} == {"points_reverse_cancelled", "points_award_policies",
+                                                     "points_expire", "vouchers_expire"}
+
+    def run_all():
+        jobs = [launch(entry.func, queue=entry.queue, **entry.args) for entry in points_jobs]
+        assert make_worker(app, ["default"], InProcessWorker).work(burst=True)
+        return [job.latest_result().return_value for job in jobs]
+
+    first = run_all()
+    assert {"purchases": 1, "renewals": 0, "referrals": 0} in first and {"customers": 1, "points": 40} in first
+    entries_after_first = db.session.execute(select(PointsEntry.id)).scalars().all()
+    second = run_all()
+    assert {"purchases": 0, "renewals": 0, "referrals": 0} in second and {"customers": 0, "points": 0} in second
+    db.session.expire_all()
+    assert db.session.execute(select(PointsEntry.id)).scalars().all() == entries_after_first
+    assert assert_books_balance(customer.id) == 1200
