@@ -106,6 +106,12 @@ def test_one_hit_per_article_and_the_limit_is_kept(kb):
     assert scores == sorted(scores, reverse=True)
 
 
+def test_hits_matching_only_a_common_word_beside_the_answer_are_left_out(kb):
+    ids = [h.article_id for h in knowledge.search("三者险赔多少", limit=10)]
+    assert ids[0] == kb["clause-third-party"]
+    assert kb["faq-ncd"] not in ids and kb["faq-glass"] not in ids  # they share only 赔
+
+
 def test_questions_without_content_and_unrelated_questions_find_nothing(kb):
     assert knowledge.search("什么") == []
     assert knowledge.search("怎么办呢?") == []

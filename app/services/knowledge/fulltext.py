@@ -33,8 +33,10 @@ TITLE_WEIGHT, HEADING_WEIGHT, TAG_WEIGHT, BODY_WEIGHT, PART_WEIGHT = 0.6, 0.45, 
 RANK_WEIGHT, TRIGRAM_WEIGHT = 0.15, 0.25
 # Below this word_similarity a title makes no candidate by trigrams alone.
 TRIGRAM_CANDIDATE = 0.3
-# Hits scoring less than this match only common words: not worth showing.
+# Hits scoring less than this match only common words: not worth showing; nor are hits scoring
+# less than this share of the best hit's score (one common word beside the real answer).
 MIN_SCORE = 0.12
+RELATIVE_CUTOFF = 0.3
 SNIPPET_CHARS = 120
 MAX_QUERY_CHARS = 100
 
@@ -134,6 +136,9 @@ def search(query: str, *, limit: int = 3, category: str | None = None) -> list[K
         .order_by(ranked.c.score.desc(), KbPassage.article_id)
         .limit(max(1, min(limit, 20)))
     ).all()
+    if rows:
+        floor = RELATIVE_CUTOFF * float(rows[0][0])
+        rows = [row for row in rows if float(row[0]) >= floor]
     terms = highlight_terms(query, words)
     return [
         KnowledgeHit(article_id=passage.article_id, title=title, category=category_name,
