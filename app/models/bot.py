@@ -11,8 +11,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.models.base import str_enum
-from app.models.plan import Plan
-from app.models.policy import Policy
 
 
 class BotOutcome(enum.StrEnum):
@@ -63,10 +61,3 @@ class BotCommand(db.Model):
         Index("ix_bot_commands_staff_at", "staff_id", "at"),
     )
 
-
-# The bot's per-agent questions (my performance this month / year, my policies ending soon, the
-# rank among my team's plans) read one agent's rows in a date range; without these the planner
-# ANDs the agent index with a date index that matches a third of the book (EXPLAIN in docs/bot.md).
-Index("ix_policies_agent_start", Policy.agent_id, Policy.start_date)
-Index("ix_policies_agent_end", Policy.agent_id, Policy.end_date)
-Index("ix_plans_agent_month", Plan.agent_id, Plan.month)

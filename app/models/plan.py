@@ -33,4 +33,6 @@ class Plan(TimestampMixin, db.Model):
         # One plan per owner, month and line (NULLS NOT DISTINCT needs PG15+, which we require).
         Index("uq_plans_owner_month_line", "org_unit_id", "team_id", "agent_id", "dealer_id", "month",
               "line", unique=True, postgresql_nulls_not_distinct=True),
+        # An agent's plans by month: the bot's rank among a team's plans (migration 0007).
+        Index("ix_plans_agent_month", "agent_id", "month"),
     )

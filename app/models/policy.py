@@ -113,7 +113,7 @@ class Policy(TimestampMixin, db.Model):
     customer_group_id: Mapped[int | None] = mapped_column(ForeignKey("code_items.id"))
     branch_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"))
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), index=True)
-    agent_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))  # indexed with dates, below
     dealer_id: Mapped[int | None] = mapped_column(ForeignKey("dealers.id"), index=True)
     # No index: nothing looks policies up by their previous one (links go by number, below), and
     # policies are never deleted, which is what an index on a foreign key column is for.
@@ -143,6 +143,11 @@ class Policy(TimestampMixin, db.Model):
         Index("ix_policies_start_date", "start_date"),
         Index("ix_policies_end_date", "end_date"),
         Index("ix_policies_branch_start", "branch_id", "start_date"),
+        # One agent's policies in a date range (the bot: my performance, my policies ending soon;
+        # an agent's scope): the agent's rows alone, not ANDed with a date index matching a third
+        # of the book (migration 0007). They serve plain agent look-ups too (migration 0009).
+        Index("ix_policies_agent_start", "agent_id", "start_date"),
+        Index("ix_policies_agent_end", "agent_id", "end_date"),
         # Every probe by vehicle and line (renewal matching, the reports' renewing / next / earlier
         # policy) reads this index alone; status is included so that probes skipping cancelled
         # policies need no heap visit either (migrations 0004, 0009).
