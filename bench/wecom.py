@@ -17,7 +17,6 @@ shared machine the numbers move with it.
 from __future__ import annotations
 
 import argparse
-import http.client
 import multiprocessing
 import os
 import platform
@@ -32,6 +31,7 @@ import time
 import uuid
 from collections import defaultdict
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
@@ -49,6 +49,8 @@ CORP_ID = "wwbench0000corp"
 TOKEN = "bench-token"
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 # What agents ask, with weights: lookups dominate, then the day's list and the month's numbers.
+# gunicorn sync workers on this 2-CPU machine (see docs/benchmarks.md for 2, 3, 4 and gthread).
+WORKERS = 4
 MIX = (("plate", 30), ("mobile", 20), ("name", 15), ("expiring", 20), ("performance", 15))
 
 
@@ -95,90 +97,153 @@ def message_for(kind: str, subject: dict, rng: random.Random) -> str:
     return rng.choice(["本月业绩", "今年业绩"])
 
 
-def _post(conn: http.client.HTTPConnection, path: str, body: bytes) -> bytes:
-    """POST on a kept-alive connection (http.client: the lightest client, so that the client's
-    own work on the shared CPUs stays small)."""
-    conn.request("POST", path, body=body, headers={"Content-Type": "text/xml"})
-    resp = conn.getresponse()
-    data = resp.read()
-    if resp.status != 200:
-        raise RuntimeError(f"HTTP {resp.status} for {path}")
-    return data
+@dataclass
+class Request:
+    """One message as WeCom would POST it, encrypted and signed before the timed phase."""
+
+    kind: str
+    content: str
+    wire: bytes  # the whole HTTP/1.1 request
 
 
-def _round_trip(conn, path, crypto, userid, content) -> float:
-    started = time.perf_counter()
-    nonce, timestamp = uuid.uuid4().hex[:10], str(int(time.time()))
-    xml = (f"<xml><ToUserName><![CDATA[{CORP_ID}]]></ToUserName><FromUserName><![CDATA[{userid}]]></FromUserName>"
-           f"<CreateTime>{timestamp}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
-           f"<Content><![CDATA[{content}]]></Content><MsgId>{uuid.uuid4().int >> 65}</MsgId>"
-           f"<AgentID>1000002</AgentID></xml>")
-    envelope = xmltodict.parse(crypto.encrypt_message(xml, nonce, timestamp))["xml"]
-    body = (f"<xml><ToUserName><![CDATA[{CORP_ID}]]></ToUserName><Encrypt><![CDATA[{envelope['Encrypt']}]]>"
-            f"</Encrypt><AgentID><![CDATA[1000002]]></AgentID></xml>")
-    query = urlencode({"msg_signature": envelope["MsgSignature"], "timestamp": timestamp, "nonce": nonce})
-    content_bytes = _post(conn, f"{path}?{query}", body.encode())
-    outer = xmltodict.parse(content_bytes)["xml"]
-    reply = xmltodict.parse(crypto.decrypt_message(content_bytes, outer["MsgSignature"], outer["TimeStamp"],
+def prepare(items: list, crypto: WeChatCrypto, host: str) -> list[Request]:
+    """Encrypt and sign every message (each with its own MsgId) and build its HTTP request, so that
+    the timed phase spends the client's CPU on nothing but sending and receiving."""
+    prepared = []
+    for kind, userid, content in items:
+        if kind == "healthz":
+            prepared.append(Request(kind, "", f"GET /healthz HTTP/1.1\r\nHost: {host}\r\n\r\n".encode()))
+            continue
+        nonce, timestamp = uuid.uuid4().hex[:10], str(int(time.time()))
+        xml = (f"<xml><ToUserName><![CDATA[{CORP_ID}]]></ToUserName><FromUserName><![CDATA[{userid}]]></FromUserName>"
+               f"<CreateTime>{timestamp}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
+               f"<Content><![CDATA[{content}]]></Content><MsgId>{uuid.uuid4().int >> 65}</MsgId>"
+               f"<AgentID>1000002</AgentID></xml>")
+        envelope = xmltodict.parse(crypto.encrypt_message(xml, nonce, timestamp))["xml"]
+        body = (f"<xml><ToUserName><![CDATA[{CORP_ID}]]></ToUserName><Encrypt><![CDATA[{envelope['Encrypt']}]]>"
+                f"</Encrypt><AgentID><![CDATA[1000002]]></AgentID></xml>").encode()
+        query = urlencode({"msg_signature": envelope["MsgSignature"], "timestamp": timestamp, "nonce": nonce})
+        head = (f"POST /wecom/callback?{query} HTTP/1.1\r\nHost: {host}\r\nContent-Type: text/xml\r\n"
+                f"Content-Length: {len(body)}\r\n\r\n")
+        prepared.append(Request(kind, content, head.encode() + body))
+    return prepared
+
+
+def verify(request: Request, status: int, body: bytes, crypto: WeChatCrypto) -> None:
+    """After the timed phase: every answer must be a 200 whose signature checks and whose
+    decrypted text is a real answer (not the refusal for unknown users, not an error)."""
+    if status != 200:
+        raise RuntimeError(f"HTTP {status} for {request.kind} {request.content!r}")
+    if request.kind == "healthz":
+        return
+    outer = xmltodict.parse(body)["xml"]
+    reply = xmltodict.parse(crypto.decrypt_message(body, outer["MsgSignature"], outer["TimeStamp"],
                                                    outer["Nonce"]))["xml"]
     if not reply.get("Content") or reply["Content"].startswith(("抱歉", "您好,您的企业微信")):
-        raise RuntimeError(f"unexpected answer to {content!r}: {reply.get('Content')!r}")
-    return time.perf_counter() - started
+        raise RuntimeError(f"unexpected answer to {request.content!r}: {reply.get('Content')!r}")
 
 
-def _client(base: str, work: list, out) -> None:
-    """One client process: send its share of the work, each thread one request at a time."""
+class Connection:
+    """A minimal HTTP/1.1 client on one socket: send prepared bytes, read one response (by its
+    Content-Length), reconnect when the server closes (gunicorn's sync workers close after each
+    response, as a busy WeCom callback server may). Kept this small because it runs on the
+    server's own CPUs."""
+
+    def __init__(self, host: str, port: int):
+        self.address = (host, port)
+        self.sock: socket.socket | None = None
+        self.buffer = b""
+
+    def exchange(self, wire: bytes) -> tuple[int, bytes]:
+        if self.sock is None:
+            self.sock = socket.create_connection(self.address, timeout=30)
+            self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self.buffer = b""
+        self.sock.sendall(wire)
+        while b"\r\n\r\n" not in self.buffer:
+            self._read()
+        head, _, rest = self.buffer.partition(b"\r\n\r\n")
+        lines = head.split(b"\r\n")
+        status = int(lines[0].split()[1])
+        headers = dict(line.split(b":", 1) for line in lines[1:])
+        headers = {k.strip().lower(): v.strip() for k, v in headers.items()}
+        length = int(headers.get(b"content-length", b"0"))
+        while len(rest) < length:
+            rest += self._read(keep=False)
+        body, self.buffer = rest[:length], rest[length:]
+        if headers.get(b"connection", b"").lower() == b"close":
+            self.close()
+        return status, body
+
+    def _read(self, keep: bool = True) -> bytes:
+        chunk = self.sock.recv(65536)
+        if not chunk:
+            raise ConnectionError("server closed the connection mid-response")
+        if keep:
+            self.buffer += chunk
+        return chunk
+
+    def close(self) -> None:
+        if self.sock is not None:
+            self.sock.close()
+            self.sock = None
+
+
+def _client(host: str, port: int, work: list[list[tuple[int, bytes]]], out) -> None:
+    """One client process: one thread per connection, each sending its share one at a time.
+    Returns (index, start, end, status, body) per request (perf_counter: one clock for every process
+    on Linux) and the process's CPU seconds."""
     import threading
 
-    crypto = WeChatCrypto(TOKEN, AES_KEY, CORP_ID)
     results: list = []
     lock = threading.Lock()
-    threads_work = work
+    start = threading.Barrier(len(work))
 
     def run(items):
-        parts = urlsplit(base)
-        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+        conn = Connection(host, port)
         local = []
-        for kind, userid, content in items:
-            if kind == "healthz":
-                started = time.perf_counter()
-                conn.request("GET", "/healthz")
-                resp = conn.getresponse()
-                resp.read()
-                if resp.status != 200:
-                    raise RuntimeError(f"/healthz answered {resp.status}")
-                local.append((kind, time.perf_counter() - started))
-            else:
-                local.append((kind, _round_trip(conn, "/wecom/callback", crypto, userid, content)))
+        start.wait()
+        for index, wire in items:
+            started = time.perf_counter()
+            status, body = conn.exchange(wire)
+            local.append((index, started, time.perf_counter(), status, body))
         conn.close()
         with lock:
             results.extend(local)
 
-    threads = [threading.Thread(target=run, args=(items,)) for items in threads_work]
+    cpu = time.process_time()
+    threads = [threading.Thread(target=run, args=(items,)) for items in work]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    out.put(results)
+    out.put((results, time.process_time() - cpu))
 
 
-def drive(base: str, items: list, connections: int, processes: int) -> tuple[list, float]:
-    """Send `items` with `connections` in flight, spread over `processes` client processes."""
-    per_thread: list[list] = [[] for _ in range(connections)]
-    for i, item in enumerate(items):
-        per_thread[i % connections].append(item)
-    groups = [per_thread[p::processes] for p in range(processes)]
+def drive(base: str, requests: list[Request], connections: int, processes: int) -> tuple[list, float, float]:
+    """Send `requests` with `connections` in flight (each connection one request at a time), spread
+    over `processes` client processes. Returns (request, seconds, status, body) per request, the
+    wall time and the client processes' CPU seconds."""
+    parts = urlsplit(base)
+    per_connection: list[list] = [[] for _ in range(connections)]
+    for i, request in enumerate(requests):
+        per_connection[i % connections].append((i, request.wire))
+    groups = [per_connection[p::processes] for p in range(processes)]
     out = multiprocessing.Queue()
-    started = time.perf_counter()
-    procs = [multiprocessing.Process(target=_client, args=(base, group, out)) for group in groups]
+    procs = [multiprocessing.Process(target=_client, args=(parts.hostname, parts.port, group, out))
+             for group in groups if group]
     for p in procs:
         p.start()
-    results = []
+    results, client_cpu = [], 0.0
     for _ in procs:
-        results.extend(out.get())
+        got, cpu = out.get()
+        results.extend(got)
+        client_cpu += cpu
     for p in procs:
         p.join()
-    return results, time.perf_counter() - started
+    # Wall time from the first request sent to the last answer received.
+    seconds = max(r[2] for r in results) - min(r[1] for r in results)
+    return [(requests[i], end - start, status, body) for i, start, end, status, body in results], seconds, client_cpu
 
 
 def percentiles(values: list[float]) -> tuple[float, float, float]:
@@ -187,8 +252,8 @@ def percentiles(values: list[float]) -> tuple[float, float, float]:
 
 
 @contextmanager
-def server(database_url: str, redis_url: str, workers: int, worker_class: str, threads: int, var_dir: str):
-    port = free_port()
+def server(database_url: str, redis_url: str, workers: int, worker_class: str, threads: int, var_dir: str,
+           port: int):
     cfg = test_config()
     env = {**os.environ, "ENV": "test", "DATABASE_URL": database_url, "REDIS_URL": redis_url, "VAR_DIR": var_dir,
            "SECRET_KEY": cfg.SECRET_KEY, "FIELD_ENCRYPTION_KEY": cfg.FIELD_ENCRYPTION_KEY,
@@ -209,10 +274,49 @@ def server(database_url: str, redis_url: str, workers: int, worker_class: str, t
             time.sleep(0.1)
         else:
             raise RuntimeError("gunicorn did not come up")
-        yield base
+        yield base, proc.pid
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=30)
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU of these processes so far (those still running)."""
+    ticks = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def gunicorn_pids(master: int) -> list[int]:
+    """The master and its workers."""
+    pids = [master]
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == master:
+                        pids.append(int(entry))
+            except (FileNotFoundError, ProcessLookupError):
+                continue
+    return pids
+
+
+def backend_pids(app) -> list[int]:
+    """The PostgreSQL backends serving the benchmark's database (the workers' pooled connections)."""
+    from app.extensions import db
+
+    with app.app_context():
+        pids = list(db.session.scalars(text(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
+            "AND backend_type = 'client backend'")))
+        db.session.remove()
+    return pids
 
 
 def main() -> None:
@@ -224,7 +328,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=400)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--processes", type=int, default=2, help="client processes sharing the connections")
-    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=WORKERS)
     parser.add_argument("--worker-class", default="sync")
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
@@ -258,18 +362,31 @@ def main() -> None:
                 out.append((kind, subject["userid"], message_for(kind, subject, rng)))
             return out
 
+        crypto = WeChatCrypto(TOKEN, AES_KEY, CORP_ID)
+        port = free_port()
+        host = f"127.0.0.1:{port}"
+        warmup = prepare(batch(args.warmup), crypto, host)
+        timed = prepare(batch(args.requests), crypto, host)
+        health = prepare([("healthz", "", "")] * (args.requests // 2), crypto, host)
+
         load_before = os.getloadavg()
-        with server(url, redis_url, args.workers, args.worker_class, args.threads, var_dir) as base:
-            drive(base, batch(args.warmup), args.connections, args.processes)
+        with server(url, redis_url, args.workers, args.worker_class, args.threads, var_dir, port) as (base, master):
+            warm_results, _, _ = drive(base, warmup, args.connections, args.processes)
             with app.app_context():
                 from app.extensions import db
 
                 run_started = db.session.scalar(text("SELECT clock_timestamp()"))
                 db.session.remove()
-            results, seconds = drive(base, batch(args.requests), args.connections, args.processes)
-            baseline, base_seconds = drive(base, [("healthz", "", "")] * (args.requests // 2), args.connections,
-                                           args.processes)
+            servers, backends = gunicorn_pids(master), backend_pids(app)
+            server_cpu, backend_cpu = cpu_seconds(servers), cpu_seconds(backends)
+            results, seconds, client_cpu = drive(base, timed, args.connections, args.processes)
+            server_cpu, backend_cpu = cpu_seconds(servers) - server_cpu, cpu_seconds(backends) - backend_cpu
+            load_during = os.getloadavg()
+            baseline, base_seconds, _ = drive(base, health, args.connections, args.processes)
         load_after = os.getloadavg()
+        # Every answer checked after the clock stopped: status, signature, decryption, content.
+        for request, _, status, body in warm_results + results + baseline:
+            verify(request, status, body, crypto)
         with app.app_context():
             from app.extensions import db
 
@@ -283,26 +400,31 @@ def main() -> None:
             db.session.remove()
             db.engine.dispose()
 
-    all_times = [t for _, t in results]
+    n = len(results)
+    all_times = [t for _, t, _, _ in results]
     p50, p95, p99 = percentiles(all_times)
-    b50, b95, b99 = percentiles([t for _, t in baseline])
+    b50, b95, b99 = percentiles([t for _, t, _, _ in baseline])
     by_kind = defaultdict(list)
-    for kind, t in results:
-        by_kind[kind].append(t)
+    for request, t, _, _ in results:
+        by_kind[request.kind].append(t)
     print()
     print(f"command:     .venv/bin/python -m bench.wecom {'--database URL ' if args.database else ''}"
-          f"--policies {args.policies} --requests {args.requests} --connections {args.connections}")
+          f"--policies {args.policies} --requests {args.requests} --connections {args.connections} "
+          f"--workers {args.workers} --worker-class {args.worker_class} --threads {args.threads}")
     print(f"machine:     {os.cpu_count()} CPUs, Python {platform.python_version()}, {where}; load average "
-          f"{load_before[0]:.2f} before, {load_after[0]:.2f} after")
+          f"{load_before[0]:.2f} before, {load_during[0]:.2f} after the timed run, {load_after[0]:.2f} at the end")
     print(f"book:        {policies:,} policies; {len(people)} agents asking")
     print(f"server:      gunicorn -w {args.workers} -k {args.worker_class} --threads {args.threads}; "
           f"{args.processes} client processes, {args.connections} connections")
-    print(f"round trip:  {len(all_times)} messages in {seconds:.1f} s ({len(all_times) / seconds:.0f}/s); "
+    print(f"round trip:  {n} messages in {seconds:.1f} s ({n / seconds:.0f}/s); "
           f"p50 {p50:.1f} ms, p95 {p95:.1f} ms, p99 {p99:.1f} ms (target p99 < 100 ms: "
-          f"{'met' if p99 < 100 else 'MISSED'})")
+          f"{'met' if p99 < 100 else 'MISSED'}); every answer verified")
     for kind, _ in MIX:
         k50, k95, k99 = percentiles(by_kind[kind])
         print(f"  {kind:<12} n={len(by_kind[kind]):>5}  p50 {k50:6.1f}  p95 {k95:6.1f}  p99 {k99:6.1f} ms")
+    print(f"CPU/message: gunicorn {server_cpu / n * 1000:.2f} ms, PostgreSQL backends {backend_cpu / n * 1000:.2f} ms, "
+          f"client {client_cpu / n * 1000:.2f} ms; the 2 CPUs offered {os.cpu_count() * seconds / n * 1000:.2f} ms "
+          "per message (the rest went to Redis, PostgreSQL's own processes and everything else on the machine)")
     print(f"baseline:    /healthz {len(baseline)} requests in {base_seconds:.1f} s "
           f"({len(baseline) / base_seconds:.0f}/s); p50 {b50:.1f} ms, p95 {b95:.1f} ms, p99 {b99:.1f} ms")
     print(f"ratio:       callback p99 / baseline p99 = {p99 / b99:.1f}x")

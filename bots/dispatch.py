@@ -75,8 +75,8 @@ def handle_message(userid: str, msg_type: str, content: str, msg_key: str, event
     viewer = Viewer(channel=AuditChannel.bot, staff=staff)
     slots = loggable_slots(parsed)
     if commands.is_slow(viewer, parsed):
-        row = record(parsed.intent.value, BotOutcome.deferred, slots)
-        launch(DEFERRED_JOB, row.id, job_id=f"bot-{msg_key}", queue="default")
+        command_id = record(parsed.intent.value, BotOutcome.deferred, slots)
+        launch(DEFERRED_JOB, command_id, job_id=f"bot-{msg_key}", queue="default")
         return DEFERRED
     try:
         reply = commands.run(viewer, parsed)
@@ -87,7 +87,7 @@ def handle_message(userid: str, msg_type: str, content: str, msg_key: str, event
         return SORRY
     if elapsed_ms(started) > current_app.config["WECOM_REPLY_BUDGET_MS"]:
         # WeCom may have stopped waiting: send the answer as a message instead (once per MsgId).
-        row = record(parsed.intent.value, BotOutcome.delivered, slots)
+        record(parsed.intent.value, BotOutcome.delivered, slots)
         bot_log.send_reply(staff.id, userid, msg_key, reply.text)
         return None
     record(parsed.intent.value, reply.outcome, slots)

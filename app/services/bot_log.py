@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import selectinload
 
 from app.auth.viewer import Viewer
 from app.errors import Forbidden
 from app.extensions import db
-from app.models import OrgLevel, OrgUnit, Role, Staff
+from app.models import AuditLog, OrgLevel, OrgUnit, Role, Staff
 from app.models.bot import BotCommand, BotOutcome
 from app.models.messaging import MessageChannel, MessageFormat, MessageTemplate
 from app.services import messaging
@@ -36,15 +37,46 @@ class LogEntry:
     error: str | None = None
 
 
-def log_command(entry: LogEntry, *, commit: bool = True) -> BotCommand:
-    """Add the command's row (and commit, with whatever the command added to the session: its audit rows)."""
-    row = BotCommand(msg_key=entry.msg_key[:128], wecom_userid=entry.wecom_userid[:64], staff_id=entry.staff_id,
-                     intent=entry.intent, text=entry.text[:500], slots=entry.slots, outcome=entry.outcome,
-                     latency_ms=entry.latency_ms, error=(entry.error or None) and entry.error[:500])
-    db.session.add(row)
+_COMMAND_COLUMNS = ("msg_key", "wecom_userid", "staff_id", "intent", "text", "slots", "outcome", "latency_ms", "error")
+_AUDIT_COLUMNS = ("staff_id", "channel", "action", "entity", "entity_id", "detail", "ip")
+
+
+@lru_cache(maxsize=8)
+def _insert_statement(audit_rows: int):
+    """The command row's INSERT ... RETURNING id, with `audit_rows` audit entries in a
+    data-modifying CTE of the same statement. Built once per shape and all values bound, so it
+    compiles once per process (values written into the statement would compile it every time)."""
+    commands, audit = BotCommand.__table__, AuditLog.__table__
+    stmt = (insert(commands).values({c: bindparam(c, type_=commands.c[c].type) for c in _COMMAND_COLUMNS})
+            .returning(commands.c.id))
+    if audit_rows:
+        stmt = stmt.add_cte(insert(audit).values(
+            [{c: bindparam(f"a{i}_{c}", type_=audit.c[c].type) for c in _AUDIT_COLUMNS} for i in range(audit_rows)])
+            .cte("audit_rows"))
+    return stmt
+
+
+def log_command(entry: LogEntry, *, commit: bool = True) -> int:
+    """Write the command's row and return its id; with `commit`, commit it together with whatever
+    the command added to the session (its audit rows).
+
+    The audit entries the command added (app.services.audit.record, still pending in the session)
+    are written by the same INSERT statement as the command's row: one round trip and no
+    unit-of-work flush for the rows every bot answer writes. They stay in the message's one
+    transaction, so they commit (durably: synchronous commit) or roll back with it."""
+    audit_rows = [obj for obj in db.session.new if isinstance(obj, AuditLog)]
+    params = {"msg_key": entry.msg_key[:128], "wecom_userid": entry.wecom_userid[:64], "staff_id": entry.staff_id,
+              "intent": entry.intent, "text": entry.text[:500], "slots": entry.slots, "outcome": entry.outcome,
+              "latency_ms": entry.latency_ms, "error": (entry.error or None) and entry.error[:500]}
+    for i, row in enumerate(audit_rows):
+        db.session.expunge(row)
+        params.update({f"a{i}_staff_id": row.staff_id, f"a{i}_channel": row.channel, f"a{i}_action": row.action,
+                       f"a{i}_entity": row.entity, f"a{i}_entity_id": row.entity_id,
+                       f"a{i}_detail": row.detail if row.detail is not None else {}, f"a{i}_ip": row.ip})
+    command_id = db.session.execute(_insert_statement(len(audit_rows)), params).scalar_one()
     if commit:
         db.session.commit()
-    return row
+    return command_id
 
 
 def get_command(command_id: int) -> BotCommand | None:
