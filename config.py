@@ -74,6 +74,15 @@ class Config:
     # Log SQL statements (development aid).
     SQL_ECHO: bool = False
 
+    # --- Database connection pool (issue 4, mini-program hot paths; docs/configuration.md) ---
+    # Test each pooled connection with a round trip before use. Off by default: it costs one more
+    # round trip per request; connections are instead replaced after DATABASE_POOL_RECYCLE_SECONDS,
+    # and a connection found dead fails one request and invalidates the pool.
+    DATABASE_POOL_PRE_PING: bool = False
+    # Replace a pooled connection older than this (seconds; -1: never). Keep it below any idle or
+    # connection-age limit of a proxy or firewall between the app and PostgreSQL.
+    DATABASE_POOL_RECYCLE_SECONDS: int = 1800
+
     # --- Imports from the core system (issue 3) ---
     # Largest file the admin upload page accepts, in bytes.
     IMPORT_MAX_BYTES: int = 50 * 1024 * 1024

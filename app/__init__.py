@@ -20,7 +20,8 @@ def create_app(config: Config | None = None) -> Flask:
     app.config.update(config.flask_mapping())
     app.config.update(
         SQLALCHEMY_DATABASE_URI=config.DATABASE_URL,
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True, "echo": config.SQL_ECHO},
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": config.DATABASE_POOL_PRE_PING,
+                                   "pool_recycle": config.DATABASE_POOL_RECYCLE_SECONDS, "echo": config.SQL_ECHO},
         PERMANENT_SESSION_LIFETIME=timedelta(seconds=config.SESSION_TTL_SECONDS),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",

@@ -216,31 +216,27 @@ def test_the_inviter_is_paid_when_the_invitee_buys_and_loses_it_if_cancelled(cli
     assert assert_books_balance(invitee.id) == 0
 
 
-def test_the_balance_costs_two_indexed_queries(client, db):
-    """The home page reads it on every visit: the token's customer, then one query for the rest."""
-    from sqlalchemy import event, text
+def test_the_balance_costs_one_indexed_query(client, db):
+    """The home page reads it on every visit: one round trip (the token needs no customer row)."""
+    from sqlalchemy import text
+
+    from app.services.points.statement import _SUMMARY
+    from tests.pgtrace import wire
 
     customer = f.customer()
     today = business_today()
     for n in range(30):
         give_points(customer, 10, expires_on=today + timedelta(days=n))
     db.session.remove()
-    statements = []
-
-    def seen(_conn, _cursor, statement, parameters, *_args):
-        statements.append((statement, parameters))
-
-    event.listen(db.engine, "before_cursor_execute", seen)
-    try:
+    with wire(db.engine) as sent:
         resp = client.get("/api/mp/points", headers=_headers(customer))
-    finally:
-        event.remove(db.engine, "before_cursor_execute", seen)
     assert resp.get_json() == {"balance": 300, "expiring": {"points": 10, "on": today.isoformat()}}
-    assert len(statements) == 2, statements
+    assert sent.round_trips == 1 and sent.commands == [], sent.lines
+    compiled = _SUMMARY.statement.compile(dialect=db.engine.dialect)
     with db.engine.connect() as conn:
         conn.execute(text("SET enable_seqscan = off"))  # a tiny table: ask what the planner *can* use
-        statement, parameters = statements[1]
-        plan = "\n".join(row[0] for row in conn.exec_driver_sql("EXPLAIN " + statement, parameters))
+        parameters = compiled.construct_params({"customer_id": customer.id, "today": today})
+        plan = "\n".join(row[0] for row in conn.exec_driver_sql("EXPLAIN " + compiled.string, parameters))
     assert "ix_points_entries_live_awards" in plan and "Seq Scan" not in plan, plan
 
 

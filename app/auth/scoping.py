@@ -108,8 +108,8 @@ def scope_filter(viewer: Viewer, model) -> ColumnElement[bool]:
         if not viewer.staff.active:
             return false()
         return _staff_filter(viewer, model)
-    if viewer.customer is not None:
-        return _customer_filter(viewer.customer.id, model)
+    if viewer.customer_id is not None:  # the id alone: no need to load the customer row
+        return _customer_filter(viewer.customer_id, model)
     return literal(False)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import wraps
 
 from flask import request
@@ -12,13 +11,43 @@ from app.errors import Forbidden
 from app.extensions import db
 from app.models import AuditChannel, Customer, Role, Staff
 
+_UNLOADED = object()
 
-@dataclass(frozen=True)
+
 class Viewer:
-    channel: AuditChannel
-    staff: Staff | None = None
-    customer: Customer | None = None
-    ip: str | None = None
+    """Who is asking. A customer viewer built from a token carries only the customer's id: the
+    busiest mini-program endpoints (points, policies) need nothing else, so the customer row is
+    loaded on first use of `customer` rather than on every request."""
+
+    __slots__ = ("channel", "staff", "customer_id", "ip", "_customer")
+
+    def __init__(self, channel: AuditChannel, staff: Staff | None = None, customer: Customer | None = None,
+                 ip: str | None = None, customer_id: int | None = None):
+        self.channel = channel
+        self.staff = staff
+        self.ip = ip
+        self.customer_id = customer.id if customer is not None else customer_id
+        self._customer = customer if customer is not None or customer_id is None else _UNLOADED
+
+    def __repr__(self) -> str:
+        return (f"Viewer(channel={self.channel!r}, staff_id={self.staff_id!r}, customer_id={self.customer_id!r}, "
+                f"ip={self.ip!r})")
+
+    @property
+    def customer(self) -> Customer | None:
+        """The customer row, loaded once. A token naming a customer who no longer exists is
+        refused here, as it always was (customers are never deleted by the application, and
+        their policies and points rows would block it)."""
+        if self._customer is _UNLOADED:
+            customer = db.session.get(Customer, self.customer_id)
+            if customer is None:
+                raise TokenError()
+            self._customer = customer
+        return self._customer
+
+    @property
+    def is_customer(self) -> bool:
+        return self.customer_id is not None
 
     @property
     def is_staff(self) -> bool:
@@ -34,6 +63,9 @@ class Viewer:
 
 
 def viewer_from_token(header_value: str | None, channel: AuditChannel = AuditChannel.api) -> Viewer:
+    """The token's signature, expiry and subject kind are checked here for every viewer. A staff
+    member is loaded at once (deactivation and token_version revoke staff tokens); a customer
+    token has no revocation besides its expiry, so only the id is kept (see Viewer.customer)."""
     if not header_value or not header_value.startswith("Bearer "):
         raise TokenError("请先登录", "unauthorized")
     claims = read_token(header_value[len("Bearer "):].strip())
@@ -42,10 +74,7 @@ def viewer_from_token(header_value: str | None, channel: AuditChannel = AuditCha
         if staff is None or not staff.active or staff.token_version != claims.version:
             raise TokenError()
         return Viewer(channel=channel, staff=staff, ip=request.remote_addr)
-    customer = db.session.get(Customer, claims.subject_id)
-    if customer is None:
-        raise TokenError()
-    return Viewer(channel=channel, customer=customer, ip=request.remote_addr)
+    return Viewer(channel=channel, customer_id=claims.subject_id, ip=request.remote_addr)
 
 
 def current_viewer() -> Viewer:
@@ -84,8 +113,7 @@ def staff_required(*roles: Role):
 def customer_required(view):
     @wraps(view)
     def wrapper(*args, **kwargs):
-        viewer = current_viewer()
-        if viewer.customer is None:
+        if not current_viewer().is_customer:
             raise Forbidden()
         return view(*args, **kwargs)
 

@@ -8,19 +8,20 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import Date, Integer, bindparam, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from app.auth.scoping import get_scoped, scope_filter, scoped_select
 from app.auth.viewer import Viewer
 from app.errors import DomainError, NotFound
 from app.extensions import db
-from app.models import Claim, ClaimStatus, Policy, PolicyCoverage, PolicyStatus, Staff, Vehicle
+from app.models import AuditChannel, Claim, ClaimStatus, Policy, PolicyCoverage, PolicyStatus, Staff, Vehicle
 from app.models.member import QuoteRequestStatus, RenewalQuoteRequest
 from app.models.messaging import MessageChannel
 from app.models.policy import LINE_LABELS, POLICY_STATE_LABELS, PolicyState
 from app.services import messaging
 from app.services.pagination import PageResult
+from app.services.reads import Read
 from app.timeutil import business_today
 
 STATUSES = ("in_force", "expired", "all")
@@ -42,7 +43,7 @@ def policy_state(status: PolicyStatus, start: date, end: date, today: date) -> P
 def _row(row, today: date) -> dict:
     state = policy_state(row.status, row.start_date, row.end_date, today)
     return {
-        "id": row.id, "number": row.number, "line": row.line.value, "line_label": LINE_LABELS[row.line],
+        "id": row.id, "number": row.number, "line": str(row.line), "line_label": LINE_LABELS[row.line],
         "state": state.value, "state_label": POLICY_STATE_LABELS[state], "start_date": row.start_date,
         "end_date": row.end_date, "days_left": (row.end_date - today).days if state != PolicyState.cancelled else None,
         "written_premium": row.written_premium, "plate": row.plate, "vin": row.vin, "vehicle_id": row.vehicle_id,
@@ -59,15 +60,31 @@ def _status_filter(stmt, status: str, today: date):
     return stmt
 
 
-def list_policies(viewer: Viewer, status: str = "all", page: int = 1, page_size: int = 20) -> PageResult:
-    today = business_today()
-    stmt = (scoped_select(viewer, Policy, *_LIST_COLUMNS, func.count().over().label("total"))
+def _page_statement(status: str):
+    # Built once per status: only the values are bound per request. The customer's rows are picked
+    # by the scoping helper, given a customer viewer whose id is the bound parameter.
+    me = Viewer(channel=AuditChannel.api, customer_id=bindparam("customer_id", type_=Integer))
+    stmt = (select(*_LIST_COLUMNS, func.count().over().label("total"))
             .join(Vehicle, Vehicle.id == Policy.vehicle_id)
+            .where(scope_filter(me, Policy))
             .order_by(Policy.end_date.desc(), Policy.id.desc()))
-    stmt = _status_filter(stmt, status, today)
-    rows = db.session.execute(stmt.limit(page_size).offset((page - 1) * page_size)).all()
+    return (_status_filter(stmt, status, bindparam("today", type_=Date))
+            .limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=Integer)))
+
+
+_PAGES = {status: Read(_page_statement(status)) for status in STATUSES}
+
+
+def list_policies(viewer: Viewer, status: str = "all", page: int = 1, page_size: int = 20) -> PageResult:
+    """One page of the customer's policies and their total, in one statement outside a
+    transaction (the mini-program's busiest endpoint)."""
+    today = business_today()
+    rows = _PAGES[status].rows({"customer_id": viewer.customer_id, "today": today, "limit": page_size,
+                                      "offset": (page - 1) * page_size})
     if rows:
         total = rows[0].total
+    elif page == 1:
+        total = 0
     else:  # past the last page: the window had nothing to count
         total = db.session.execute(
             select(func.count()).select_from(_status_filter(scoped_select(viewer, Policy, Policy.id), status,

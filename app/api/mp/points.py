@@ -19,7 +19,7 @@ from app.services.points import referrals, signin, statement
 
 
 def _customer_id() -> int:
-    return current_viewer().customer.id
+    return current_viewer().customer_id
 
 
 @blp.route("/points")

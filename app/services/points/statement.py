@@ -10,6 +10,7 @@ from sqlalchemy import bindparam, func, literal, select, true
 from app.extensions import db
 from app.models.points import PointsAccount, PointsEntry
 from app.services.pagination import PageResult, paginate
+from app.services.reads import Read
 from app.timeutil import business_today
 
 
@@ -37,14 +38,15 @@ def _summary_statement():
 
 # Built once: building and cache-keying this select anew cost as much Python time as running it,
 # and the mini-program's home page reads it on every visit.
-_SUMMARY = _summary_statement()
+_SUMMARY = Read(_summary_statement())
 
 
 def summary(customer_id: int, today: date | None = None) -> Summary:
-    """Balance and the next batch to expire, in one indexed query. Awards already past their date
-    but not yet swept by the expiry job are left out of the balance shown, as the next spend would
-    expire them first."""
-    row = db.session.execute(_SUMMARY, {"customer_id": customer_id, "today": today or business_today()}).first()
+    """Balance and the next batch to expire, in one indexed query (run outside a transaction when
+    none is open: app/services/reads.py). Awards already past their date but not yet swept by the
+    expiry job are left out of the balance shown, as the next spend would expire them first."""
+    rows = _SUMMARY.rows({"customer_id": customer_id, "today": today or business_today()})
+    row = rows[0] if rows else None
     if row is None:
         return Summary(0, 0, None)
     return Summary(balance=row.balance - row.lapsed, expiring_points=int(row.points or 0), expiring_on=row.on)

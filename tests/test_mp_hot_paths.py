@@ -1,0 +1,149 @@
+"""The mini-program's busiest reads, points balance and policy list: one round trip to PostgreSQL
+each (no BEGIN/ROLLBACK, no ping, no customer row), the same answers as the schemas give, and the
+same refusals: bad or expired tokens, staff tokens, another customer's rows."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import psycopg
+import pytest
+
+from app.auth.tokens import issue_bind_token, issue_token
+from app.auth.viewer import Viewer
+from app.models import AuditChannel, Line, OrgLevel, PolicyStatus, Role
+from app.timeutil import business_today
+from config import Config
+from tests import factories as f
+from tests.pgtrace import wire
+from tests.points_support import give_points
+
+
+@pytest.fixture
+def book(db):
+    today = business_today()
+    branch = f.org_unit(OrgLevel.branch, f.org_unit(OrgLevel.company))
+    agent = f.staff(Role.agent, team=f.team(branch))
+    me = f.customer(agent=agent, name="张三丰")
+    cars = [f.vehicle(owner=me, plate=f"冀A1234{n}") for n in range(3)]
+    for n in range(24):
+        f.policy(customer=me, vehicle=cars[n % 3], agent=agent, start=today - timedelta(days=40 * n),
+                 written=f"{2500 + n}.50", line=Line.ctpl if n % 4 == 0 else Line.commercial,
+                 status=PolicyStatus.cancelled if n == 5 else PolicyStatus.valid)
+    give_points(me, 300, expires_on=today + timedelta(days=20))
+    give_points(me, 200, expires_on=today + timedelta(days=400))
+    other = f.customer(agent=agent, name="李四")
+    theirs = f.policy(customer=other, vehicle=f.vehicle(owner=other), agent=agent)
+    give_points(other, 70, expires_on=today + timedelta(days=9))
+    db.session.commit()
+    ids = {"me": me.id, "other": other.id, "theirs": theirs.id, "agent": agent}
+    db.session.remove()  # as at the start of a real request: no session, no transaction
+    return ids
+
+
+def _token(customer_id: int) -> dict:
+    return {"Authorization": "Bearer " + issue_token("customer", customer_id)}
+
+
+def test_points_and_policies_take_one_round_trip_each(client, db, book):
+    headers = _token(book["me"])
+    for _ in range(7):  # past the driver's threshold for preparing a statement, as in a warm worker
+        client.get("/api/mp/points", headers=headers)
+        client.get("/api/mp/policies", headers=headers)
+    for path in ("/api/mp/points", "/api/mp/policies"):
+        with wire(db.engine) as sent:
+            resp = client.get(path, headers=headers)
+        assert resp.status_code == 200
+        assert sent.round_trips == 1, (path, sent.lines)
+        assert sent.commands == [], path  # no BEGIN, no ROLLBACK
+
+
+def test_the_answers_are_the_schemas_and_the_ledger(client, db, book):
+    # Imported here: schema modules read marshmallow's messages when imported, after create_app
+    # has installed the Chinese ones.
+    from app.schemas.mp import MpPolicyRow
+    from app.services import mp_policies
+
+    today = business_today()
+    resp = client.get("/api/mp/points", headers=_token(book["me"]))
+    assert resp.get_json() == {"balance": 500,
+                               "expiring": {"points": 300, "on": (today + timedelta(days=20)).isoformat()}}
+
+    resp = client.get("/api/mp/policies", headers=_token(book["me"]))
+    rows = resp.get_json()
+    assert len(rows) == 20 and resp.headers["X-Pagination"].startswith('{"total": 24')
+    # The same rows through the ORM session and marshmallow's own dump: the same JSON.
+    db.session.connection()  # a transaction is open: the service reads through the session
+    viewer = Viewer(channel=AuditChannel.api, customer_id=book["me"])
+    expected = MpPolicyRow(many=True).dump(mp_policies.list_policies(viewer).items)
+    assert rows == expected
+    assert set(rows[0]) == set(MpPolicyRow().fields)
+    assert {r["written_premium"] for r in rows} >= {"2500.50", "2501.50"}
+    assert [r["state"] for r in rows].count("cancelled") == 1
+    assert {r["line"] for r in rows} == {"ctpl", "commercial"} and rows[0]["vehicle_name"]
+    page_2 = client.get("/api/mp/policies", headers=_token(book["me"]), query_string={"page": 2}).get_json()
+    assert len(page_2) == 4 and not {r["id"] for r in page_2} & {r["id"] for r in rows}
+    in_force = client.get("/api/mp/policies", headers=_token(book["me"]),
+                          query_string={"status": "in_force"}).get_json()
+    assert in_force and all(r["state"] in ("in_force", "pending") for r in in_force)
+
+
+def test_a_customer_sees_only_their_own_rows(client, book):
+    mine = client.get("/api/mp/policies", headers=_token(book["me"]), query_string={"page_size": 100}).get_json()
+    theirs = client.get("/api/mp/policies", headers=_token(book["other"])).get_json()
+    assert [r["id"] for r in theirs] == [book["theirs"]]
+    assert book["theirs"] not in {r["id"] for r in mine} and len(mine) == 24
+    assert client.get("/api/mp/points", headers=_token(book["other"])).get_json()["balance"] == 70
+
+
+def test_bad_expired_staff_and_unbound_tokens_are_refused(app, client, book):
+    good = issue_token("customer", book["me"])
+    for path in ("/api/mp/points", "/api/mp/policies"):
+        assert client.get(path).status_code == 401
+        forged = client.get(path, headers={"Authorization": "Bearer " + good[:-2] + ("AA" if good[-2:] != "AA" else "BB")})
+        assert forged.status_code == 401 and forged.get_json()["code"] == "invalid_token"
+        assert client.get(path, headers={"Authorization": "Bearer " + issue_bind_token("openid-x")}).status_code == 401
+        staff = client.get(path, headers=f.staff_token(book["agent"]))
+        assert staff.status_code == 403
+        ttl = app.config["TOKEN_TTL_SECONDS"]
+        app.config["TOKEN_TTL_SECONDS"] = -1  # every token is past its age
+        try:
+            expired = client.get(path, headers={"Authorization": "Bearer " + good})
+        finally:
+            app.config["TOKEN_TTL_SECONDS"] = ttl
+        assert expired.status_code == 401 and expired.get_json()["code"] == "token_expired"
+
+
+def test_a_token_for_a_customer_who_does_not_exist_is_refused_where_the_customer_is_read(client, book):
+    resp = client.get("/api/mp/me", headers=_token(book["me"] + book["other"] + 1000))
+    assert resp.status_code == 401 and resp.get_json()["code"] == "invalid_token"
+
+
+def test_inside_an_open_transaction_the_read_sees_its_writes(client, db, book):
+    from app.models.points import PointsReason
+    from app.services.points import ledger
+
+    account = ledger.lock_account(book["me"])
+    ledger.award(account, 40, PointsReason.adjustment, "test-uncommitted", expires_on=business_today())
+    db.session.flush()  # written in the open transaction, not committed
+    assert client.get("/api/mp/points", headers=_token(book["me"])).get_json()["balance"] == 540
+    db.session.rollback()
+    db.session.remove()
+    assert client.get("/api/mp/points", headers=_token(book["me"])).get_json()["balance"] == 500
+
+
+def test_a_connection_the_server_dropped_fails_one_request_and_is_not_reused(client, db, book):
+    headers = _token(book["me"])
+    assert client.get("/api/mp/points", headers=headers).status_code == 200
+    url = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(url, autocommit=True) as admin:  # what a server restart does to our connections
+        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                      "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+    statuses = [client.get("/api/mp/points", headers=headers).status_code for _ in range(4)]
+    assert statuses.count(500) <= db.engine.pool.size() and statuses[-1] == 200, statuses
+
+
+def test_pool_settings_come_from_the_environment(app, db):
+    assert db.engine.pool._pre_ping is False and db.engine.pool._recycle == 1800
+    config = Config.from_env({"DATABASE_POOL_PRE_PING": "true", "DATABASE_POOL_RECYCLE_SECONDS": "300"})
+    assert config.DATABASE_POOL_PRE_PING is True and config.DATABASE_POOL_RECYCLE_SECONDS == 300
