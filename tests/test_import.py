@@ -237,8 +237,8 @@ def test_partial_lands_the_good_rows_and_reports_the_bad(frame, tmp_path):
 
 @pytest.fixture
 def small_parts(monkeypatch):
-    """Policy files in parts of 2 rows and then 3, as a 100,000-row file is in parts of 5,000 and
-    then 25,000: the sample's 8 policies load in three parts, each while the next is validated."""
+    """Policy files in parts of 2 rows, then 3, as a 100,000-row file is in parts of 5,000, 15,000,
+    then 30,000: the sample's 8 policies load in three parts, each while the next is validated."""
     from app.services.ingest import load
 
     monkeypatch.setitem(load.PART_ROWS, ImportKind.policies, (2, 3))

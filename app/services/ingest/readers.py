@@ -76,10 +76,11 @@ class TableReader:
         self._rows = rows
         self._close = close
 
-    def parts(self, sizes: tuple[int, int] | None = None) -> Iterator[Table]:
-        """The data rows as Tables: the first of up to sizes[0] rows, the others of up to sizes[1]
-        (all rows in one if sizes is None); at least one Table, maybe empty."""
-        size = sizes[0] if sizes else None
+    def parts(self, sizes: tuple[int, ...] | None = None) -> Iterator[Table]:
+        """The data rows as Tables of up to sizes[0] rows, then sizes[1], ..., the last size
+        repeating (all rows in one if sizes is None); at least one Table, maybe empty."""
+        sizes = iter(sizes or (None,))
+        size = next(sizes)
         first = True
         while True:
             rows = list(islice(self._rows, size)) if size else list(self._rows)
@@ -88,7 +89,7 @@ class TableReader:
                 yield Table(self.headers, rows, self.format, self.encoding)
             if not rows or not size or len(rows) < size:
                 return
-            first, size = False, sizes[1]
+            first, size = False, next(sizes, size)
 
     def close(self) -> None:
         if self._close is not None:
