@@ -4,14 +4,14 @@ same refusals: bad or expired tokens, staff tokens, another customer's rows."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import psycopg
 import pytest
 
 from app.auth.tokens import issue_bind_token, issue_token
-from app.auth.viewer import Viewer
-from app.models import AuditChannel, Line, OrgLevel, PolicyStatus, Role
+from app.models import Line, OrgLevel, PolicyStatus, Role
 from app.timeutil import business_today
 from config import Config
 from tests import factories as f
@@ -30,6 +30,11 @@ def book(db):
         f.policy(customer=me, vehicle=cars[n % 3], agent=agent, start=today - timedelta(days=40 * n),
                  written=f"{2500 + n}.50", line=Line.ctpl if n % 4 == 0 else Line.commercial,
                  status=PolicyStatus.cancelled if n == 5 else PolicyStatus.valid)
+    # Starting tomorrow (pending), on a car with no make or model, and on one with a make only.
+    bare_car, make_only = f.vehicle(owner=me), f.vehicle(owner=me)
+    bare_car.brand, bare_car.model, make_only.brand, make_only.model = "", None, "比亚迪", ""
+    f.policy(customer=me, vehicle=bare_car, agent=agent, start=today + timedelta(days=1))
+    f.policy(customer=me, vehicle=make_only, agent=agent, start=today - timedelta(days=2), written="999.00")
     give_points(me, 300, expires_on=today + timedelta(days=20))
     give_points(me, 200, expires_on=today + timedelta(days=400))
     other = f.customer(agent=agent, name="李四")
@@ -61,6 +66,9 @@ def test_points_and_policies_take_one_round_trip_each(client, db, book):
 def test_the_answers_are_the_schemas_and_the_ledger(client, db, book):
     # Imported here: schema modules read marshmallow's messages when imported, after create_app
     # has installed the Chinese ones.
+    from sqlalchemy import select
+
+    from app.models import Policy, Vehicle
     from app.schemas.mp import MpPolicyRow
     from app.services import mp_policies
 
@@ -71,28 +79,34 @@ def test_the_answers_are_the_schemas_and_the_ledger(client, db, book):
 
     resp = client.get("/api/mp/policies", headers=_token(book["me"]))
     rows = resp.get_json()
-    assert len(rows) == 20 and resp.headers["X-Pagination"].startswith('{"total": 24')
-    # The same rows through the ORM session and marshmallow's own dump: the same JSON.
-    db.session.connection()  # a transaction is open: the service reads through the session
-    viewer = Viewer(channel=AuditChannel.api, customer_id=book["me"])
-    expected = MpPolicyRow(many=True).dump(mp_policies.list_policies(viewer).items)
+    assert len(rows) == 20 and json.loads(resp.headers["X-Pagination"])["total"] == 26
+    # The reference: the same customer's rows through the ORM, `_row` and marshmallow's own dump.
+    expected = MpPolicyRow(many=True).dump([mp_policies._row(r, today) for r in db.session.execute(
+        select(*mp_policies._LIST_COLUMNS).join(Vehicle, Vehicle.id == Policy.vehicle_id)
+        .where(Policy.customer_id == book["me"]).order_by(Policy.end_date.desc(), Policy.id.desc()).limit(20))])
     assert rows == expected
-    assert set(rows[0]) == set(MpPolicyRow().fields)
-    assert {r["written_premium"] for r in rows} >= {"2500.50", "2501.50"}
-    assert [r["state"] for r in rows].count("cancelled") == 1
-    assert {r["line"] for r in rows} == {"ctpl", "commercial"} and rows[0]["vehicle_name"]
-    page_2 = client.get("/api/mp/policies", headers=_token(book["me"]), query_string={"page": 2}).get_json()
-    assert len(page_2) == 4 and not {r["id"] for r in page_2} & {r["id"] for r in rows}
+    assert {r["state"] for r in rows} == {"pending", "in_force", "expired", "cancelled"}
+    assert rows[0]["state"] == "pending" and rows[0]["vehicle_name"] is None
+    assert [r["vehicle_name"] for r in rows if r["written_premium"] == "999.00"] == ["比亚迪"]
+    assert {r["line"] for r in rows} == {"ctpl", "commercial"}
+    page_2 = client.get("/api/mp/policies", headers=_token(book["me"]), query_string={"page": 2})
+    assert len(page_2.get_json()) == 6 and not {r["id"] for r in page_2.get_json()} & {r["id"] for r in rows}
+    past = client.get("/api/mp/policies", headers=_token(book["me"]), query_string={"page": 3})
+    assert past.get_json() == [] and json.loads(past.headers["X-Pagination"])["total"] == 26
     in_force = client.get("/api/mp/policies", headers=_token(book["me"]),
                           query_string={"status": "in_force"}).get_json()
     assert in_force and all(r["state"] in ("in_force", "pending") for r in in_force)
+    nobody = f.customer()
+    db.session.commit()
+    empty = client.get("/api/mp/policies", headers=_token(nobody.id))
+    assert empty.get_json() == [] and json.loads(empty.headers["X-Pagination"])["total"] == 0
 
 
 def test_a_customer_sees_only_their_own_rows(client, book):
     mine = client.get("/api/mp/policies", headers=_token(book["me"]), query_string={"page_size": 100}).get_json()
     theirs = client.get("/api/mp/policies", headers=_token(book["other"])).get_json()
     assert [r["id"] for r in theirs] == [book["theirs"]]
-    assert book["theirs"] not in {r["id"] for r in mine} and len(mine) == 24
+    assert book["theirs"] not in {r["id"] for r in mine} and len(mine) == 26
     assert client.get("/api/mp/points", headers=_token(book["other"])).get_json()["balance"] == 70
 
 
