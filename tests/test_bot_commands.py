@@ -160,6 +160,20 @@ def test_several_matches_list_the_customers_to_choose_from(wecom, world):
     assert text.startswith("找到3位客户") and "1. 赵一鸣 139****0001" in text  # exact name first
 
 
+def test_a_name_lookup_takes_like_wildcards_literally(world):
+    from app.auth.viewer import Viewer
+    from app.models import AuditChannel
+    from app.services import staff_work
+
+    f.customer(agent=world.staff["a1"], name="赵_明")
+    _db.session.commit()
+    viewer = Viewer(channel=AuditChannel.bot, staff=world.staff["a1"])
+    # "_" and "%" are characters of the name, not LIKE wildcards (赵一鸣 must not match 赵_).
+    assert [c.name for c in staff_work.find_customers(viewer, "name", "赵_")] == ["赵_明"]
+    assert staff_work.find_customers(viewer, "name", "%") == []
+    assert [c.name for c in staff_work.find_customers(viewer, "name", "赵一鸣")] == ["赵一鸣"]
+
+
 def test_unknown_messages_get_the_nearest_command(wecom, world):
     text = wecom.say("a1", "完成得咋样").content
     assert text == "抱歉,没看懂这句话。您是不是想:「本月业绩」?\n发送「帮助」查看全部命令。"

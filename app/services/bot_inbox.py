@@ -38,7 +38,9 @@ def claim(msg_key: str) -> bool:
 def finish(msg_key: str, reply: str | None) -> None:
     """Remember that the message was answered, and with what (briefly)."""
     ttl = current_app.config["WECOM_DEDUPE_TTL_SECONDS"]
-    pipe = redis_ext.client.pipeline()
+    # Reply first, then the state: a retry reading between the two still finds the answer (no
+    # MULTI/EXEC needed, one round trip either way).
+    pipe = redis_ext.client.pipeline(transaction=False)
     if reply:
         pipe.set(_key(msg_key, "reply"), reply.encode(), ex=REPLY_TTL_SECONDS)
     pipe.set(_key(msg_key), DONE, ex=ttl)

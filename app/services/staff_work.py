@@ -15,7 +15,19 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import String, case, cast, func, literal, literal_column, select, union
+from sqlalchemy import (
+    Date,
+    Integer,
+    String,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal,
+    literal_column,
+    select,
+    union,
+)
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from app.auth.scoping import scope_filter
@@ -57,36 +69,63 @@ OPEN_CLAIM_STATUSES = (ClaimStatus.reported, ClaimStatus.registered)
 LOOKUP_KINDS = ("name", "mobile", "id_number", "plate", "policy_number", "vin")
 
 
+# Built once: every bot message runs it, and a statement built per call costs its construction and
+# cache key each time.
+_STAFF_BY_WECOM = (select(Staff).options(joinedload(Staff.org_unit))
+                   .where(Staff.wecom_userid == bindparam("userid"), Staff.active.is_(True)))
+
+
 def staff_for_wecom(userid: str | None) -> Staff | None:
     """The active staff member behind a WeCom userid; None for strangers and leavers."""
     if not userid:
         return None
-    return db.session.execute(
-        select(Staff).options(joinedload(Staff.org_unit))
-        .where(Staff.wecom_userid == userid, Staff.active.is_(True))
-    ).scalar_one_or_none()
+    return db.session.execute(_STAFF_BY_WECOM, {"userid": userid}).scalar_one_or_none()
 
 
 # ---- customers ---------------------------------------------------------------------------------
 
-def _customer_clause(kind: str, value: str):
+def _customer_clause(kind: str):
+    """Customers matching the bound parameter "lookup" read as `kind` (see _lookup_value)."""
+    lookup = bindparam("lookup")
     if kind == "mobile":
-        return Customer.mobile_hash == cipher().digest(value)
+        return Customer.mobile_hash == lookup
     if kind == "id_number":
-        return Customer.id_number_hash == cipher().digest(value)
+        return Customer.id_number_hash == lookup
     # One IN over a UNION (not two INs joined by OR): the planner starts from the few matching ids.
     if kind == "plate":
         return Customer.id.in_(union(
-            select(Vehicle.owner_id).where(Vehicle.plate == value),
-            select(Policy.customer_id).join(Vehicle, Vehicle.id == Policy.vehicle_id).where(Vehicle.plate == value)))
+            select(Vehicle.owner_id).where(Vehicle.plate == lookup),
+            select(Policy.customer_id).join(Vehicle, Vehicle.id == Policy.vehicle_id).where(Vehicle.plate == lookup)))
     if kind == "vin":
-        return Customer.id.in_(union(select(Vehicle.owner_id).where(Vehicle.vin == value),
-                                     select(Policy.customer_id).where(Policy.vin == value)))
+        return Customer.id.in_(union(select(Vehicle.owner_id).where(Vehicle.vin == lookup),
+                                     select(Policy.customer_id).where(Policy.vin == lookup)))
     if kind == "policy_number":
-        return Customer.id.in_(select(Policy.customer_id).where(Policy.number == value))
+        return Customer.id.in_(select(Policy.customer_id).where(Policy.number == lookup))
     if kind == "name":
-        return Customer.name.contains(value, autoescape=True)
+        return Customer.name.like(lookup, escape="/")
     raise ValueError(f"unknown lookup kind {kind!r}")
+
+
+def _lookup_value(kind: str, value: str):
+    """The "lookup" parameter of _customer_clause: a keyed hash, a LIKE pattern, or the value."""
+    if kind in ("mobile", "id_number"):
+        return cipher().digest(value)
+    if kind == "name":
+        escaped = value.replace("/", "//").replace("%", "/%").replace("_", "/_")
+        return f"%{escaped}%"
+    return value
+
+
+def _lookup_statement(viewer: Viewer, kind: str, limit: int):
+    stmt = (select(Customer).options(joinedload(Customer.agent))
+            .where(scope_filter(viewer, Customer), _customer_clause(kind)).limit(limit + 1))
+    if kind == "name":
+        stmt = stmt.order_by(Customer.name != bindparam("exact"), Customer.id)
+    return stmt
+
+
+# Lookup statements by the asker's scope and the kind of lookup, built once each (see _CARD_STATEMENTS).
+_LOOKUP_STATEMENTS: dict[tuple, object] = {}
 
 
 def _audited_value(kind: str, value: str) -> dict:
@@ -103,13 +142,13 @@ def find_customers(viewer: Viewer, kind: str, value: str, limit: int = 5) -> lis
     value = (value or "").strip()
     if kind not in LOOKUP_KINDS or not value:
         return []
-    stmt = (select(Customer).options(joinedload(Customer.agent))
-            .where(scope_filter(viewer, Customer), _customer_clause(kind, value)).limit(limit + 1))
+    stmt = _cached(_LOOKUP_STATEMENTS, viewer, (kind, limit), lambda: _lookup_statement(viewer, kind, limit))
+    params = {"lookup": _lookup_value(kind, value)}
     if kind == "name":
-        stmt = stmt.order_by(Customer.name != value, Customer.id)
+        params["exact"] = value
     # Exact keys match a handful of rows: sorted here, since ORDER BY id LIMIT tempts the planner
     # into walking the primary key through every customer.
-    found = list(db.session.execute(stmt).scalars())
+    found = list(db.session.execute(stmt, params).scalars())
     if kind != "name":
         found.sort(key=lambda c: c.id)
     audit.record(viewer, "search", "customer", None,
@@ -158,22 +197,24 @@ def _json_rows(stmt):
 _RENEWAL_POLICY = aliased(Policy, name="renewal_policy")
 
 
-def _card_lists(viewer: Viewer, customer: Customer, today: date) -> tuple[list, list, list, list]:
+def _card_statement(viewer: Viewer):
     """The card's vehicles, policies in force or pending, open claims and latest follow-ups, each a
-    JSON array, in one statement."""
+    JSON array, in one statement; the customer and the day are bound parameters."""
     renewal_policy = _RENEWAL_POLICY
-    return db.session.execute(select(
+    customer_id = bindparam("card_customer_id", type_=Integer)
+    today = bindparam("card_today", type_=Date)
+    return select(
         _json_rows(select(Vehicle.id.label("key"), Vehicle.plate, Vehicle.brand, Vehicle.model)
-                   .where(Vehicle.owner_id == customer.id).order_by(Vehicle.id).limit(5)),
+                   .where(Vehicle.owner_id == customer_id).order_by(Vehicle.id).limit(5)),
         _json_rows(select(Policy.end_date.label("key"), Policy.id, Policy.number, Policy.line, Policy.start_date,
                           Policy.end_date, Vehicle.plate)
                    .outerjoin(Vehicle, Vehicle.id == Policy.vehicle_id)
-                   .where(Policy.customer_id == customer.id, scope_filter(viewer, Policy),
+                   .where(Policy.customer_id == customer_id, scope_filter(viewer, Policy),
                           Policy.status == PolicyStatus.valid, Policy.end_date >= today)
                    .order_by(Policy.end_date, Policy.id).limit(8)),
         _json_rows(select(Claim.reported_at.label("key"), Claim.number, Claim.status, Claim.reported_at,
                           cast(Claim.reserve, String).label("reserve"))
-                   .where(Claim.customer_id == customer.id, scope_filter(viewer, Claim),
+                   .where(Claim.customer_id == customer_id, scope_filter(viewer, Claim),
                           Claim.status.in_(OPEN_CLAIM_STATUSES))
                    .order_by(Claim.reported_at.desc()).limit(5)),
         _json_rows(select(RenewalFollowUp.at.label("key"), RenewalFollowUp.at, RenewalFollowUp.result,
@@ -182,9 +223,45 @@ def _card_lists(viewer: Viewer, customer: Customer, today: date) -> tuple[list, 
                    .join(RenewalRecord, RenewalRecord.id == RenewalFollowUp.renewal_id)
                    .join(renewal_policy, renewal_policy.id == RenewalRecord.policy_id)
                    .outerjoin(Staff, Staff.id == RenewalFollowUp.staff_id)
-                   .where(renewal_policy.customer_id == customer.id, scope_filter(viewer, RenewalRecord))
+                   .where(renewal_policy.customer_id == customer_id, scope_filter(viewer, RenewalRecord))
                    .order_by(RenewalFollowUp.at.desc(), RenewalFollowUp.id.desc()).limit(3)),
-    )).one()
+    )
+
+
+# Card statements by the asker's scope, built once each: building one (four subqueries, three
+# scope filters) costs more CPU than running it. The key holds everything scope_filter reads of a
+# staff viewer, so a change of role, unit, dealer or status builds a new statement. Each cache is
+# emptied when it reaches _STATEMENTS_MAX keys.
+_CARD_STATEMENTS: dict[tuple, object] = {}
+_STATEMENTS_MAX = 1024
+
+
+def _scope_key(viewer: Viewer) -> tuple | None:
+    staff = viewer.staff
+    if staff is None:
+        return None
+    unit = staff.org_unit
+    return staff.id, staff.role, staff.active, staff.dealer_id, staff.team_id, unit.id, unit.level, unit.path
+
+
+def _cached(cache: dict, viewer: Viewer, extra: tuple, build):
+    """The statement `build()` makes for this viewer's scope (and `extra`), built once per key."""
+    scope = _scope_key(viewer)
+    if scope is None:
+        return build()
+    key = (scope, extra)
+    stmt = cache.get(key)
+    if stmt is None:
+        stmt = build()
+        if len(cache) >= _STATEMENTS_MAX:
+            cache.clear()
+        cache[key] = stmt
+    return stmt
+
+
+def _card_lists(viewer: Viewer, customer: Customer, today: date) -> tuple[list, list, list, list]:
+    stmt = _cached(_CARD_STATEMENTS, viewer, (), lambda: _card_statement(viewer))
+    return db.session.execute(stmt, {"card_customer_id": customer.id, "card_today": today}).one()
 
 
 def customer_card(viewer: Viewer, customer: Customer, today: date | None = None) -> CustomerCard:

@@ -43,6 +43,11 @@ class VerifyArgs(SignedArgs):
     echostr = fields.String(required=True, validate=validate.Length(min=1, max=1024))
 
 
+# One instance each: a marshmallow Schema is cheap to reuse and costly to build per request.
+_SIGNED_ARGS = SignedArgs()
+_VERIFY_ARGS = VerifyArgs()
+
+
 def _refuse() -> Response:
     return Response(b"", status=403)
 
@@ -74,7 +79,7 @@ def crypto() -> WeChatCrypto:
 @bp.get("/callback")
 def verify():
     """WeCom's URL check when the callback is configured: decrypt echostr and send it back."""
-    args = _checked_args(VerifyArgs())
+    args = _checked_args(_VERIFY_ARGS)
     if args is None:
         return _refuse()
     try:
@@ -82,6 +87,11 @@ def verify():
     except (InvalidSignatureException, InvalidCorpIdException, ValueError, TypeError, KeyError):
         return _refuse()
     return Response(echo, mimetype="text/plain")
+
+
+@lru_cache(maxsize=1)
+def _handler():
+    return import_string(BOT_HANDLER)
 
 
 def message_key(message) -> str:
@@ -95,7 +105,7 @@ def message_key(message) -> str:
 @bp.post("/callback")
 def receive():
     started = time.perf_counter()
-    args = _checked_args(SignedArgs())
+    args = _checked_args(_SIGNED_ARGS)
     if args is None or (request.content_length or 0) > MAX_BODY_BYTES:
         return _refuse()
     body = request.get_data(cache=False)
@@ -114,7 +124,7 @@ def receive():
 
     key = message_key(message)
     if bot_inbox.claim(key):
-        handler = import_string(BOT_HANDLER)
+        handler = _handler()
         try:
             answer = handler(userid=message.source, msg_type=message.type, content=getattr(message, "content", ""),
                              msg_key=key, event=getattr(message, "event", None), started=started)
