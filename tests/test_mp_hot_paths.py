@@ -161,3 +161,17 @@ def test_pool_settings_come_from_the_environment(app, db):
     assert db.engine.pool._pre_ping is False and db.engine.pool._recycle == 1800
     config = Config.from_env({"DATABASE_POOL_PRE_PING": "true", "DATABASE_POOL_RECYCLE_SECONDS": "300"})
     assert config.DATABASE_POOL_PRE_PING is True and config.DATABASE_POOL_RECYCLE_SECONDS == 300
+
+
+def test_the_lean_blueprint_paginates_as_flask_smorest_does(client, book):
+    from flask_smorest import Blueprint as SmorestBlueprint
+
+    from app.api.blueprint import Blueprint
+
+    for page, size, count in [(1, 20, 0), (1, 20, 7), (1, 20, 20), (2, 20, 21), (3, 10, 45), (9, 10, 45), (5, 5, 25)]:
+        assert Blueprint._make_pagination_metadata(page, size, count) == \
+            SmorestBlueprint._make_pagination_metadata(page, size, count)
+    for query in ({"page": 0}, {"page_size": 101}, {"page": "x"}):  # the same refusals, every time
+        for _ in range(2):
+            resp = client.get("/api/mp/policies", headers=_token(book["me"]), query_string=query)
+            assert resp.status_code == 422 and resp.get_json()["errors"], (query, resp.get_json())

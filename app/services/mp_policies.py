@@ -1,7 +1,8 @@
 """A customer's own policies and vehicles in the mini-program, and their renewal quote requests.
 
-Lists are read as plain rows (one query per page, the total counted by a window function in the
-same query): the policy list is the mini-program's busiest endpoint.
+The policy list is the mini-program's busiest endpoint: one statement, run outside a transaction
+(app/services/reads.py), returns the page already as JSON with the total counted by a window
+function; the other reads are plain rows.
 """
 
 from __future__ import annotations

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from app.api.blueprint import Blueprint
 from app.auth.viewer import current_viewer
 from app.errors import Forbidden
 from app.extensions import db
