@@ -55,16 +55,55 @@ def _digest() -> dict[str, str]:
     return digests
 
 
+# The points programme's tables (written through the points services after the bulk load), with
+# their order and the columns the services fill from the operating system or the clock, by design:
+# invite and voucher codes and partner keys are secrets (not derivable from a seed), and times are
+# when the seed ran. Everything else - who earned, signed in, redeemed, what and how much - must
+# follow from the seed.
+_POINTS_TABLES: dict[str, tuple[str, set[str]]] = {
+    "partners": ("id", {"key_prefix", "key_hash"}),
+    "mall_items": ("id", set()),
+    "mall_stock_adjustments": ("id", set()),
+    "campaigns": ("id", set()),
+    "campaign_prizes": ("id", set()),
+    "points_accounts": ("customer_id", {"invite_code"}),
+    "points_entries": ("id", set()),
+    "points_allocations": ("id", set()),
+    "points_sign_ins": ("id", set()),
+    "vouchers": ("id", {"code", "expires_at", "used_at", "cancelled_at"}),
+    "voucher_verifications": ("id", {"code_tail"}),
+    "campaign_draws": ("id", set()),
+    # One set-based UPDATE writes these: their ids follow the rows' physical order, not the seed.
+    "tier_changes": ("customer_id", {"id", "changed_at"}),
+}
+
+
+def _points_digest() -> dict[str, str]:
+    digests = {}
+    for table, (order, volatile) in _POINTS_TABLES.items():
+        result = _db.session.execute(text(f'SELECT * FROM "{table}" ORDER BY {order}'))
+        columns = list(result.keys())
+        h = hashlib.sha256()
+        for row in result:
+            h.update(("|".join(f"{c}={v!r}" for c, v in zip(columns, row, strict=True)
+                               if c not in volatile and c not in _VOLATILE) + "\n").encode())
+        digests[table] = h.hexdigest()
+    _db.session.rollback()
+    return digests
+
+
 def _scalar(sql: str, **params):
     return _db.session.execute(text(sql), params).scalar()
 
 
 def test_same_seed_gives_identical_data_and_another_seed_does_not(app):
     first = demo_seed.run(policies=2_000, seed=7, progress=False)
-    digest = _digest()
+    digest, points_digest = _digest(), _points_digest()
+    assert _scalar("SELECT count(*) FROM points_entries") > 0
     _truncate()
     second = demo_seed.run(policies=2_000, seed=7, progress=False)
     assert _digest() == digest
+    assert _points_digest() == points_digest
     assert second.rows == first.rows
     # The admin login survives a reseed: the password comes back from the credentials file.
     assert second.admin_password == first.admin_password
@@ -74,6 +113,7 @@ def test_same_seed_gives_identical_data_and_another_seed_does_not(app):
     other = _digest()
     assert other["policies"] != digest["policies"]
     assert other["customers"] != digest["customers"]
+    assert _points_digest()["points_entries"] != points_digest["points_entries"]
     assert _scalar("SELECT count(*) FROM policies") == 2_000
 
 
@@ -249,3 +289,80 @@ def test_cli_seeds_once_and_keeps_the_admin_credentials_private(app):
     assert refused.exit_code == 1
     assert "演示数据只能写入空库" in refused.output
     assert _scalar("SELECT count(*) FROM policies") == 300
+
+
+def test_demo_points_programme_runs_through_the_services_and_fills_the_panel(app, client):
+    from app.services import tiers
+    from app.services.demo.values import AS_OF
+
+    result = demo_seed.run(policies=3_000, seed=20261125, progress=False)
+
+    # The catalogue: every category, in Chinese, priced in points; some unlimited, some limited per
+    # customer; served by demo dealers and one merchant.
+    categories = set(_db.session.execute(text("SELECT DISTINCT category FROM mall_items")).scalars())
+    assert categories == {"car_wash", "designated_driver", "inspection", "maintenance", "gift"}
+    assert _scalar("SELECT count(*) FROM mall_items WHERE name LIKE '%洗车%'") >= 1
+    assert _scalar("SELECT count(*) FROM mall_items WHERE name LIKE '%代驾%'") == 1
+    assert _scalar("SELECT count(*) FROM mall_items WHERE name LIKE '%年检%'") == 1
+    assert _scalar("SELECT count(*) FROM mall_items WHERE stock IS NULL") >= 1
+    assert _scalar("SELECT count(*) FROM mall_items WHERE stock IS NOT NULL") >= 1
+    assert _scalar("SELECT count(*) FROM mall_items WHERE limit_quantity IS NULL OR price_points <= 0") == 0
+    assert _scalar("SELECT count(*) FROM partners WHERE kind = 'dealer' AND dealer_id IS NOT NULL") >= 2
+    assert _scalar("SELECT count(*) FROM partners WHERE kind = 'merchant'") == 1
+    assert _scalar("SELECT count(DISTINCT partner_id) FROM mall_items") >= 3
+
+    # Two campaigns open on the demo's today: a lottery (points, a voucher, 谢谢参与; a budget) and
+    # a red packet, whose claims were paid within its budget.
+    noon = "TIMESTAMPTZ '2026-11-25 12:00:00+08'"
+    assert _scalar(f"SELECT count(*) FROM campaigns WHERE starts_at <= {noon} AND ends_at > {noon} AND active") == 2
+    lottery_prizes = set(_db.session.execute(text(
+        "SELECT p.kind FROM campaign_prizes p JOIN campaigns c ON c.id = p.campaign_id WHERE c.kind = 'lottery'")
+    ).scalars())
+    assert lottery_prizes == {"points", "voucher", "none"}
+    assert _scalar("SELECT min(budget_points) FROM campaigns") > 0
+    claims = _scalar("SELECT count(*) FROM campaign_draws d JOIN campaigns c ON c.id = d.campaign_id "
+                     "WHERE c.kind = 'red_packet' AND d.kind = 'points'")
+    assert claims > 0
+    assert _scalar("SELECT budget_used FROM campaigns WHERE kind = 'red_packet'") == claims * 66
+
+    # Points from the award job (purchases and renewals), sign-ins and redemptions; the ledger holds:
+    # every balance is the sum of its entries.
+    reasons = set(_db.session.execute(text("SELECT DISTINCT reason FROM points_entries")).scalars())
+    assert {"policy_purchase", "policy_renewal", "sign_in", "redemption", "redemption_refund", "red_packet"} <= reasons
+    assert _scalar("""SELECT count(*) FROM points_accounts a WHERE a.balance <>
+                       (SELECT COALESCE(sum(amount), 0) FROM points_entries e WHERE e.customer_id = a.customer_id)""") == 0
+    assert _scalar("SELECT count(*) FROM points_entries WHERE reason = 'policy_purchase'") == \
+        _scalar("SELECT count(*) FROM policies WHERE status = 'valid' AND issued_on BETWEEN DATE '2026-10-26' "
+                "AND DATE '2026-11-25' AND written_premium >= 1")
+    # Vouchers: some used at their partner (logged, once by the dealer's resident manager), one
+    # scanned again and refused, one cancelled with its points back.
+    assert _scalar("""SELECT count(*) FROM vouchers v JOIN voucher_verifications l ON l.voucher_id = v.id
+                       WHERE v.status = 'used' AND l.result = 'ok' AND l.partner_id = v.used_by_partner_id""") >= 1
+    assert _scalar("SELECT count(*) FROM voucher_verifications WHERE result = 'already_used'") == 1
+    assert _scalar("SELECT count(*) FROM vouchers WHERE status = 'cancelled' AND refund_entry_id IS NOT NULL") == 1
+    assert _scalar("SELECT count(*) FROM vouchers WHERE status = 'issued'") > 0
+    # Tiers are the tier service's: recomputing as of the demo's today changes nobody.
+    assert _scalar("SELECT count(*) FROM tier_changes") > 0
+    assert tiers.recompute_all(today=AS_OF).changed == 0
+
+    # The panel shows it all to the demo admin.
+    assert client.post("/admin/login", data={"username": "admin", "password": result.admin_password}).status_code == 302
+    first_balance = _scalar("SELECT balance FROM points_accounts ORDER BY shortfall DESC, customer_id LIMIT 1")
+    assert first_balance > 0
+    pages = {
+        "/admin/mall/items": ["精致洗车", "酒后代驾", "年检代办", "基础保养", "车载香薰"],
+        "/admin/mall/partners": ["速洁汽车服务"],
+        "/admin/campaigns": ["岁末感恩大抽奖", "会员日积分红包"],
+        "/admin/vouchers/verifications": ["速洁汽车服务" if _scalar(
+            "SELECT count(*) FROM voucher_verifications l JOIN partners p ON p.id = l.partner_id "
+            "WHERE p.kind = 'merchant'") else "4S", "已核销"],
+        "/admin/points/accounts": [f'<td class="num">{first_balance}</td>'],
+        "/admin/tiers": ["最近的等级变动", " → "],
+    }
+    for url, expected in pages.items():
+        page = client.get(url)
+        assert page.status_code == 200, url
+        body = page.get_data(as_text=True)
+        for needle in expected:
+            assert needle in body, (url, needle)
+    assert "还没有等级变动" not in client.get("/admin/tiers").get_data(as_text=True)

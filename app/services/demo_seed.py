@@ -133,6 +133,7 @@ def run(policies: int, seed: int, if_empty: bool = False, progress: bool = True)
     _write_password(credentials, password)
     _load_message_templates()
     _load_knowledge_base()
+    _load_points(seed, progress)
 
     result = SeedResult(policies=policies, seconds=time.perf_counter() - started, rows=rows,
                         admin_password=password, credentials_path=str(credentials))
@@ -160,6 +161,15 @@ def _load_knowledge_base(only_if_empty: bool = False) -> None:
     counts = load_samples(only_if_empty=only_if_empty)
     if any(counts.values()):
         click.echo(f"已载入知识库文章 {counts['articles_created']} 篇、公告 {counts['announcements']} 条。")
+
+
+def _load_points(seed: int, progress: bool) -> None:
+    """The points programme (mall, campaigns, awards, redemptions, tiers) through its own services,
+    after the bulk load is committed; its generator is derived from the seed but separate from the
+    bulk load's, so adding to it never changes the policies."""
+    from app.services.demo import points
+
+    points.load(random.Random(f"{seed}:points"), ADMIN_USERNAME, tqdm.write if progress else (lambda _msg: None))
 
 
 def _seed(driver, policies: int, seed: int, password: str, progress: bool) -> dict[str, int]:
