@@ -49,10 +49,10 @@ def _insert_statement(audit_rows: int):
     commands, audit = BotCommand.__table__, AuditLog.__table__
     stmt = (insert(commands).values({c: bindparam(c, type_=commands.c[c].type) for c in _COMMAND_COLUMNS})
             .returning(commands.c.id))
-    if audit_rows:
-        stmt = stmt.add_cte(insert(audit).values(
-            [{c: bindparam(f"a{i}_{c}", type_=audit.c[c].type) for c in _AUDIT_COLUMNS} for i in range(audit_rows)])
-            .cte("audit_rows"))
+    # One CTE per audit row: a multi-row VALUES has no cache key, and would compile every time.
+    for i in range(audit_rows):
+        stmt = stmt.add_cte(insert(audit).values({c: bindparam(f"a{i}_{c}", type_=audit.c[c].type)
+                                                  for c in _AUDIT_COLUMNS}).cte(f"audit_row_{i}"))
     return stmt
 
 
