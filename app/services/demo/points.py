@@ -28,7 +28,7 @@ from sqlalchemy import func, select
 from app.auth.viewer import Viewer
 from app.errors import DomainError
 from app.extensions import db
-from app.models import AuditChannel, Role, Staff
+from app.models import AuditChannel, Customer, Role, Staff
 from app.models.points import (
     CampaignKind,
     LimitPeriod,
@@ -197,14 +197,19 @@ def _awards(out: PointsDemo) -> None:
     out.purchases, out.renewals = run.purchases, run.renewals
 
 
-def _customers_with_points(minimum: int = 1) -> list[int]:
-    return list(db.session.execute(select(PointsAccount.customer_id).where(PointsAccount.balance >= minimum)
-                                   .order_by(PointsAccount.customer_id)).scalars())
+def _app_users(min_points: int = 0) -> list[int]:
+    """Customers who use the mini-program (have an openid), with at least `min_points` points if
+    asked: only they sign in, redeem or claim a red packet."""
+    stmt = select(Customer.id).where(Customer.openid.is_not(None)).order_by(Customer.id)
+    if min_points:
+        stmt = stmt.join(PointsAccount, PointsAccount.customer_id == Customer.id) \
+            .where(PointsAccount.balance >= min_points)
+    return list(db.session.execute(stmt).scalars())
 
 
 def _sign_ins(rng: random.Random, out: PointsDemo) -> None:
     """Today's sign-ins (the service signs in for the clock's business day)."""
-    customers = _customers_with_points()
+    customers = _app_users()
     for customer_id in sorted(rng.sample(customers, min(SIGN_INS, len(customers)))):
         try:
             signin.sign_in(customer_id)
@@ -218,7 +223,7 @@ def _redemptions(rng: random.Random, out: PointsDemo) -> None:
     (the dealer's resident manager, or the merchant's key), one tried again, and one cancelled."""
     items = list(db.session.execute(select(MallItem).order_by(MallItem.id)).scalars())
     cheapest = min(item.price_points for item in items)
-    candidates = _customers_with_points(cheapest)
+    candidates = _app_users(cheapest)
     vouchers = []
     for n, customer_id in enumerate(sorted(rng.sample(candidates, min(REDEMPTIONS, len(candidates))))):
         balance = db.session.get(PointsAccount, customer_id).balance
@@ -259,7 +264,7 @@ def _red_packets(rng: random.Random, red_packet, out: PointsDemo) -> None:
     now = datetime.now(ZoneInfo("Asia/Shanghai"))
     if not red_packet.starts_at <= now < red_packet.ends_at:
         return
-    customers = _customers_with_points()
+    customers = _app_users()
     for n, customer_id in enumerate(sorted(rng.sample(customers, min(RED_PACKET_CLAIMS, len(customers))))):
         campaigns.draw(customer_id, red_packet.id, f"demo-red-packet-{n}", CampaignKind.red_packet)
         out.red_packets += 1
