@@ -2,16 +2,26 @@
 
 On a demo book (100,000 policies by default, seeded with app.services.demo_seed into a fresh
 database, or an already-seeded database given with --database) it serves the app with gunicorn and
-drives the full callback round trip as WeCom does: encrypt and sign a text message with wechatpy's
-WeCom crypto, POST it to /wecom/callback, check and decrypt the encrypted answer. Client processes
-keep --connections requests in flight (16 by default) with a realistic mix of what agents ask:
-a customer by plate, by mobile and by name, their expiring policies and their performance. Every
-message has its own MsgId, so each one really runs (nothing is answered from the dedupe cache).
+drives the full callback round trip as WeCom does: a text message encrypted and signed with
+wechatpy's WeCom crypto is POSTed to /wecom/callback, and the encrypted answer is checked and
+decrypted. --connections requests stay in flight (16 by default; each connection sends its next
+message when the answer to the last one is in), spread over client processes, with a realistic mix
+of what agents ask: a customer by plate, by mobile and by name, their expiring policies and their
+performance. Every message has its own MsgId, so each one really runs (nothing is answered from
+the dedupe cache).
+
+The client runs on the server's own CPUs, so it does as little as it can while the clock runs:
+every message is encrypted and signed, and its HTTP request built, before the timed phase; the
+timed loop only sends bytes and reads answers; every answer is verified afterwards (status,
+signature, decryption, a real answer). The clock of each message runs from sending its request
+(connecting first when the server closed the last connection) to reading the whole answer.
 
 It reports p50 / p95 / p99 of the round trip (target: p99 < 100 ms), throughput, the same for
-each command, and as a baseline the round trip of /healthz (one SELECT 1 and one Redis PING) under
-the same server and concurrency. The machine's load average is printed before and after: on a
-shared machine the numbers move with it.
+each command, the CPU seconds per message of the gunicorn processes, the PostgreSQL backends and
+the client (against what the two CPUs offered: the rest went to everything else on the machine),
+and as a baseline the round trip of /healthz (one SELECT 1 and one Redis PING) under the same
+server and concurrency. The machine's load average is printed too: on a shared machine the numbers
+move with it.
 """
 
 from __future__ import annotations
