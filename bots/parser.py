@@ -283,10 +283,12 @@ def _find(keyword: str, text: str, sounds: list[str]) -> tuple[int, bool] | None
     if key_sounds is None:
         return None
     first = key_sounds[0]
-    for i in range(len(text) - n + 1):
-        if sounds[i] == first and sounds[i:i + n] == key_sounds:
-            return i, False
-    if n >= 4:
+    # The membership tests run in C and rule most keywords out before any Python loop.
+    if first in sounds:
+        for i in range(len(text) - n + 1):
+            if sounds[i] == first and sounds[i:i + n] == key_sounds:
+                return i, False
+    if n >= 4 and keyword[0] in text:
         for i in range(len(text) - n + 1):
             window = text[i:i + n]
             if sum(a != b for a, b in zip(window, keyword, strict=True)) == 1 and window[0] == keyword[0]:
