@@ -499,26 +499,59 @@ def _figures(written_rows, plan_rows) -> LineFigures:
     return LineFigures(written, plan)
 
 
-def _written_plan_by(key_written, key_plan, written_where, plan_where, first: date, last: date):
-    """Per key: (key, written, plan) with written premium of the period and plans of its months."""
+def _written_plan_by(key_written, key_plan, written_where, plan_where, first, last, month_first=None):
+    """Per key: (key, written, plan) with written premium of the period and plans of its months
+    (from `month_first`, by default the first day of `first`'s month)."""
     written = (select(key_written.label("k"), func.sum(Policy.written_premium).label("w"))
                .where(*written_where, Policy.start_date.between(first, last), Policy.status != PolicyStatus.cancelled)
                .group_by(key_written).subquery())
+    month_first = first.replace(day=1) if month_first is None else month_first
     plans = (select(key_plan.label("k"), func.sum(Plan.amount).label("p"))
-             .where(*plan_where, Plan.month.between(first.replace(day=1), last)).group_by(key_plan).subquery())
+             .where(*plan_where, Plan.month.between(month_first, last)).group_by(key_plan).subquery())
     return written, plans
 
 
-def _ranked(keys_stmt, written, plans):
+def _ranked_statement(keys_stmt, written, plans):
     """Rows (key, written, plan, rank) over every key of keys_stmt, ranked by completion then written."""
     w = func.coalesce(written.c.w, 0)
     p = func.coalesce(plans.c.p, 0)
     completion = case((p > 0, w / p), else_=None)
     keys = keys_stmt.subquery()
-    stmt = (select(keys.c.k, w.label("written"), p.label("plan"),
+    return (select(keys.c.k, w.label("written"), p.label("plan"),
                    func.rank().over(order_by=(completion.desc().nulls_last(), w.desc())).label("rank"))
             .select_from(keys).outerjoin(written, written.c.k == keys.c.k).outerjoin(plans, plans.c.k == keys.c.k))
-    return db.session.execute(stmt).all()
+
+
+def _ranked(keys_stmt, written, plans):
+    return db.session.execute(_ranked_statement(keys_stmt, written, plans)).all()
+
+
+def _agent_performance_statements(viewer: Viewer) -> tuple:
+    """An agent's written premium by line, plan by line and their team's ranking, with the period
+    bound (p_first, p_last, p_month: the first day of p_first's month)."""
+    staff = viewer.staff
+    first, last = bindparam("p_first", type_=Date), bindparam("p_last", type_=Date)
+    month_first = bindparam("p_month", type_=Date)
+    written_stmt = (select(Policy.line, func.sum(Policy.written_premium))
+                    .where(Policy.agent_id == staff.id, Policy.start_date.between(first, last),
+                           Policy.status != PolicyStatus.cancelled, scope_filter(viewer, Policy))
+                    .group_by(Policy.line))
+    plan_stmt = (select(Plan.line, func.sum(Plan.amount))
+                 .where(Plan.agent_id == staff.id, Plan.month.between(month_first, last)).group_by(Plan.line))
+    ranked_stmt = None
+    if staff.team_id is not None:
+        members = select(Staff.id.label("k")).where(Staff.team_id == staff.team_id, Staff.role == Role.agent,
+                                                    Staff.active.is_(True))
+        written, plans = _written_plan_by(Policy.agent_id, Plan.agent_id,
+                                          (Policy.agent_id.in_(select(members.subquery().c.k)),),
+                                          (Plan.agent_id.in_(select(members.subquery().c.k)),), first, last,
+                                          month_first)
+        ranked_stmt = _ranked_statement(members, written, plans)
+    return written_stmt, plan_stmt, ranked_stmt
+
+
+# An agent's performance statements by scope (which holds their team), built once each.
+_PERFORMANCE_STATEMENTS: dict[tuple, tuple] = {}
 
 
 def my_performance(viewer: Viewer, period: str = "month", today: date | None = None) -> Performance:
@@ -529,10 +562,10 @@ def my_performance(viewer: Viewer, period: str = "month", today: date | None = N
     staff = viewer.staff
     # The asker's own figures go through the scope like every read; the rank compares only totals
     # of their peers (no customer data), which is what "rank in team" means.
-    window = (Policy.start_date.between(first, last), Policy.status != PolicyStatus.cancelled,
-              scope_filter(viewer, Policy))
-    plan_window = (Plan.month.between(first.replace(day=1), last),)
     if staff.role == Role.team_manager:
+        window = (Policy.start_date.between(first, last), Policy.status != PolicyStatus.cancelled,
+                  scope_filter(viewer, Policy))
+        plan_window = (Plan.month.between(first.replace(day=1), last),)
         team_ids = select(Team.id).where(Team.manager_id == staff.id)
         agents = select(Staff.id).where(Staff.team_id.in_(team_ids), Staff.role == Role.agent)
         written_rows = db.session.execute(
@@ -553,20 +586,14 @@ def my_performance(viewer: Viewer, period: str = "month", today: date | None = N
             result.rank = next((r.rank for r in ranked if r.k == team.id), None)
             result.rank_of = len(ranked)
         return result
-    written_rows = db.session.execute(
-        select(Policy.line, func.sum(Policy.written_premium)).where(Policy.agent_id == staff.id, *window)
-        .group_by(Policy.line)).all()
-    plan_rows = db.session.execute(
-        select(Plan.line, func.sum(Plan.amount)).where(Plan.agent_id == staff.id, *plan_window)
-        .group_by(Plan.line)).all()
+    written_stmt, plan_stmt, ranked_stmt = _cached(_PERFORMANCE_STATEMENTS, viewer, (),
+                                                   lambda: _agent_performance_statements(viewer))
+    period = {"p_first": first, "p_last": last, "p_month": first.replace(day=1)}
+    written_rows = db.session.execute(written_stmt, period).all()
+    plan_rows = db.session.execute(plan_stmt, period).all()
     result = Performance(label, staff.name, _figures(written_rows, plan_rows), rank_among="团队内")
-    if staff.team_id is not None:
-        members = select(Staff.id.label("k")).where(Staff.team_id == staff.team_id, Staff.role == Role.agent,
-                                                    Staff.active.is_(True))
-        written, plans = _written_plan_by(Policy.agent_id, Plan.agent_id,
-                                          (Policy.agent_id.in_(select(members.subquery().c.k)),),
-                                          (Plan.agent_id.in_(select(members.subquery().c.k)),), first, last)
-        ranked = _ranked(members, written, plans)
+    if ranked_stmt is not None:
+        ranked = db.session.execute(ranked_stmt, period).all()
         result.rank = next((r.rank for r in ranked if r.k == staff.id), None)
         result.rank_of = len(ranked)
     return result
