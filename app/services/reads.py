@@ -59,9 +59,14 @@ class Read:
                 rows = cursor.execute(sql, values).fetchall()
             connection.autocommit = False  # as the pool lends it to the ORM session
             return rows
-        except Exception:
-            # A connection that failed here (e.g. the server closed it) goes to no one else.
+        except Exception as error:
+            # A connection that failed here goes to no one else. If the server closed it (restart,
+            # failover), the pool's other idle connections are likely closed too: start a new pool,
+            # as SQLAlchemy does on a disconnect, so only this request fails (no pre-ping).
+            disconnected = engine.dialect.is_disconnect(error, connection, None)
             pooled.invalidate()
+            if disconnected:
+                engine.dispose()
             raise
         finally:
             pooled.close()
