@@ -3,18 +3,19 @@
 Creates a fresh database (as bench/seed.py does) and a Redis db of its own, migrates it and seeds
 one customer with POLICIES policies and a points ledger of LEDGER entries (awards and spends, as
 the points service writes them). Then, one after the other, under the same gunicorn settings
-(2 sync workers, no access log), it serves
+(by default those of the README's deployment line: 2 sync workers per CPU; no access log), it serves
 
 - bare: a Flask app with one JSON endpoint and nothing else (the baseline);
 - the Baoyun app, driven at `GET /api/mp/points` and `GET /api/mp/policies` with the customer's
   bearer token, and at `GET /healthz` (no token: one `SELECT 1` and one Redis PING) as a reference
   for what a single round trip to each store costs, outside the targets,
 
-and drives each with wrk (`-t2 -c32 --latency`, after a short warm-up), in ROUNDS rounds of
+and drives each with wrk (`-t2 -c32 --latency`, after a short warm-up, and only once every worker
+of both servers has finished importing its app), in ROUNDS rounds of
 bare, points, policies (both servers stay up; the idle one uses nothing), so a burst of load from
 elsewhere on the machine shows as one odd round rather than one odd endpoint. It prints req/s and
-p99 of every run, the ratio to bare's req/s in the same round, the load average when each run
-started, and whether the targets hold in the median round: each endpoint >= 50% of bare's req/s
+p99 of every run, the ratio to bare's req/s in the same round, the machine's CPU time per request
+(all processes: wrk, gunicorn, PostgreSQL, Redis), the load average when each run started, and whether the targets hold in the median round: each endpoint >= 50% of bare's req/s
 and p99 < 50 ms. Exit status 0 when they all do.
 
 wrk is the Debian package (`apt-get install -y wrk`); the benchmark refuses to run without it.
@@ -38,9 +39,15 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask, jsonify
+from sqlalchemy import text
+
+from bench.procs import cpu_by_command, wait_until_booted
 
 ROOT = Path(__file__).resolve().parent.parent
-GUNICORN = [sys.executable, "-m", "gunicorn", "--workers", "2", "--worker-class", "sync", "--log-level", "warning"]
+# Whose CPU a request costs, by process name: gunicorn's workers are `python` processes (the
+# benchmark's own process sleeps while wrk runs).
+CPU_GROUPS = {"gunicorn": ("python", "gunicorn"), "postgres": ("postgres",), "redis": ("redis",), "wrk": ("wrk",)}
+DEFAULT_WORKERS = 2 * (os.cpu_count() or 1)  # README: gunicorn --workers $((2*CPU))
 TARGET_RATIO = 0.5
 TARGET_P99_MS = 50.0
 
@@ -110,6 +117,8 @@ class Result:
     name: str
     rps: float
     p99_ms: float
+    cpu_ms: float
+    cpu_shares: dict[str, float]
     non_2xx: int
     errors: str
     load: str
@@ -121,19 +130,42 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def serve(factory: str, env: dict) -> tuple[subprocess.Popen, str]:
+@dataclass(frozen=True)
+class Gunicorn:
+    workers: int
+    worker_class: str
+    threads: int
+
+    def command(self, port: int, factory: str) -> list[str]:
+        return [sys.executable, "-m", "gunicorn", "--workers", str(self.workers), "--worker-class",
+                self.worker_class, "--threads", str(self.threads), "--log-level", "warning",
+                "--bind", f"127.0.0.1:{port}", factory]
+
+    def __str__(self) -> str:
+        threads = f" x {self.threads} threads" if self.threads > 1 else ""
+        return f"gunicorn {self.workers} {self.worker_class} workers{threads}"
+
+
+def serve(gunicorn: Gunicorn, factory: str, env: dict) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    proc = subprocess.Popen([*GUNICORN, "--bind", f"127.0.0.1:{port}", factory], cwd=ROOT, env=env,
-                            start_new_session=True)
+    proc = subprocess.Popen(gunicorn.command(port, factory), cwd=ROOT, env=env, start_new_session=True)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return proc, f"http://127.0.0.1:{port}"
+            break
         except OSError:
             time.sleep(0.2)
-    stop(proc)
-    raise RuntimeError(f"gunicorn {factory} did not start")
+    else:
+        stop(proc)
+        raise RuntimeError(f"gunicorn {factory} did not start")
+    return proc, f"http://127.0.0.1:{port}"
+
+
+def machine_cpu_seconds() -> float:
+    """Busy CPU time of the whole machine so far (every process; /proc/stat less idle and iowait)."""
+    ticks = [int(n) for n in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
 
 
 def stop(proc: subprocess.Popen) -> None:
@@ -155,14 +187,21 @@ def wrk(name: str, url: str, token: str | None, connections: int, duration: int)
     # Warm-up: both workers import lazily, fill their pools and caches.
     subprocess.run(["wrk", "-t2", f"-c{connections}", "-d3s", *header, url], check=True, capture_output=True)
     load = Path("/proc/loadavg").read_text().split()[:3]
+    cpu, by_command = machine_cpu_seconds(), cpu_by_command()
     out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", *header, url],
                          check=True, capture_output=True, text=True).stdout
+    cpu = machine_cpu_seconds() - cpu
+    after = cpu_by_command()
+    used = {name: after[name] - by_command.get(name, 0.0) for name in after}
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
     p99 = re.search(r"^\s+99%\s+([\d.]+)(us|ms|s|m)\b", out, re.M)
     non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     errors = re.search(r"Socket errors:.*", out)
-    return Result(name, rps, _ms(*p99.groups()), int(non_2xx.group(1)) if non_2xx else 0,
-                  errors.group(0) if errors else "", " ".join(load))
+    shares = {group: 1000 * sum(v for n, v in used.items() if n.startswith(prefixes)) / requests
+              for group, prefixes in CPU_GROUPS.items()}
+    return Result(name, rps, _ms(*p99.groups()), 1000 * cpu / requests, shares,
+                  int(non_2xx.group(1)) if non_2xx else 0, errors.group(0) if errors else "", " ".join(load))
 
 
 def main() -> None:
@@ -172,7 +211,12 @@ def main() -> None:
     parser.add_argument("--policies", type=int, default=50)
     parser.add_argument("--ledger", type=int, default=200, help="points ledger entries of the customer")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS,
+                        help="gunicorn workers of both servers (default: 2 per CPU, as the README deploys)")
+    parser.add_argument("--worker-class", default="sync")
+    parser.add_argument("--threads", type=int, default=1)
     options = parser.parse_args()
+    gunicorn = Gunicorn(options.workers, options.worker_class, options.threads)
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: apt-get install -y wrk")
 
@@ -195,14 +239,19 @@ def main() -> None:
             upgrade()
             customer_id = seed(options.policies, options.ledger)
             token = issue_token("customer", customer_id)
+            # As autovacuum would within a minute of the seed: plans from real statistics.
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                connection.execute(text("ANALYZE"))
             db.session.remove()
             db.engine.dispose()
 
         rounds = []
-        bare_proc, bare_base = serve("bench.mp_api:bare_app()", env)
+        bare_proc, bare_base = serve(gunicorn, "bench.mp_api:bare_app()", env)
         try:
-            app_proc, app_base = serve("bench.mp_api:baoyun_app()", env)
+            app_proc, app_base = serve(gunicorn, "bench.mp_api:baoyun_app()", env)
             try:
+                wait_until_booted(bare_proc.pid, gunicorn.workers)
+                wait_until_booted(app_proc.pid, gunicorn.workers)
                 for _ in range(options.rounds):
                     rounds.append([
                         wrk("bare", f"{bare_base}/bare", None, options.connections, options.duration),
@@ -218,17 +267,18 @@ def main() -> None:
         finally:
             stop(bare_proc)
 
-    print(f"database: {where}; Python {platform.python_version()}; {os.cpu_count()} CPUs; gunicorn 2 sync workers; "
+    print(f"database: {where}; Python {platform.python_version()}; {os.cpu_count()} CPUs; {gunicorn}; "
           f"wrk -t2 -c{options.connections} -d{options.duration}s; customer with {options.policies} policies, "
           f"{options.ledger} ledger entries")
-    print(f"round {'endpoint':<24}{'req/s':>10}{'p99 ms':>10}{'vs bare':>10}  load avg at start   non-2xx")
+    print(f"round {'endpoint':<24}{'req/s':>10}{'p99 ms':>10}{'vs bare':>10}{'CPU ms/req':>12}  {'(' + ' / '.join(CPU_GROUPS) + ')':<34}load avg at start   non-2xx")
     verdicts = []
     for n, results in enumerate(rounds, 1):
         bare = results[0]
         ok = True
         for r in results:
             ratio = r.rps / bare.rps
-            print(f"{n:<6}{r.name:<24}{r.rps:>10,.0f}{r.p99_ms:>10.1f}{ratio:>9.0%}   {r.load:<18} {r.non_2xx} {r.errors}")
+            print(f"{n:<6}{r.name:<24}{r.rps:>10,.0f}{r.p99_ms:>10.1f}{ratio:>9.0%}{r.cpu_ms:>12.2f}  {' / '.join(f'{v:.2f}' for v in r.cpu_shares.values()):<34}"
+                  f"{r.load:<18} {r.non_2xx} {r.errors}")
             if r.name.startswith("GET /api/mp"):
                 ok = ok and ratio >= TARGET_RATIO and r.p99_ms < TARGET_P99_MS and r.non_2xx == 0
         verdicts.append(ok)

@@ -52,6 +52,7 @@ from wechatpy.enterprise.crypto import WeChatCrypto
 
 from app import create_app
 from bench.kpi import database
+from bench.procs import cpu_seconds, gunicorn_pids
 from config import test_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -291,33 +292,6 @@ def server(database_url: str, redis_url: str, workers: int, worker_class: str, t
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=30)
-
-
-def cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU of these processes so far (those still running)."""
-    ticks = 0
-    for pid in pids:
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except FileNotFoundError:
-            continue
-        ticks += int(fields[11]) + int(fields[12])
-    return ticks / os.sysconf("SC_CLK_TCK")
-
-
-def gunicorn_pids(master: int) -> list[int]:
-    """The master and its workers."""
-    pids = [master]
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as f:
-                    if int(f.read().rsplit(")", 1)[1].split()[1]) == master:
-                        pids.append(int(entry))
-            except (FileNotFoundError, ProcessLookupError):
-                continue
-    return pids
 
 
 def backend_pids(app) -> list[int]:
