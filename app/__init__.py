@@ -17,6 +17,9 @@ def create_app(config: Config | None = None) -> Flask:
     _fill_development_defaults(config)
 
     app = Flask(__name__)
+    from app.auth.sessions import SessionInterface
+
+    app.session_interface = SessionInterface()
     app.config.update(config.flask_mapping())
     app.config.update(
         SQLALCHEMY_DATABASE_URI=config.DATABASE_URL,

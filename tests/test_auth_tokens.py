@@ -123,3 +123,48 @@ def test_login_validation_errors_are_listed_per_field(client):
     assert body["message"] == "提交的数据有误"
     assert body["errors"]["password"] == ["请输入密码"]
     assert "username" in body["errors"]
+
+
+def test_a_verified_token_still_expires_and_a_new_secret_refuses_it(app, client, agent):
+    """Signature checks are cached per process (app/auth/tokens.py); age and the key are not."""
+    headers = f.staff_token(agent)
+    assert client.get("/api/staff/customers", headers=headers).status_code == 200  # now cached
+    ttl, secret = app.config["TOKEN_TTL_SECONDS"], app.config["SECRET_KEY"]
+    try:
+        app.config["TOKEN_TTL_SECONDS"] = -1
+        expired = client.get("/api/staff/customers", headers=headers)
+        assert expired.status_code == 401 and expired.get_json()["code"] == "token_expired"
+        app.config["TOKEN_TTL_SECONDS"] = ttl
+        app.config["SECRET_KEY"] = "a-rotated-secret-key-of-enough-length"
+        rotated = client.get("/api/staff/customers", headers=headers)
+        assert rotated.status_code == 401 and rotated.get_json()["code"] == "invalid_token"
+    finally:
+        app.config["TOKEN_TTL_SECONDS"], app.config["SECRET_KEY"] = ttl, secret
+    assert client.get("/api/staff/customers", headers=headers).status_code == 200
+
+
+def test_the_session_cookie_is_signed_with_the_key_and_read_with_its_fallbacks(app):
+    """The admin session's serializer is built once per set of keys (app/auth/sessions.py)."""
+    from flask import request, session
+
+    with app.test_request_context("/"):
+        session["staff_id"] = 7
+        response = app.response_class()
+        app.session_interface.save_session(app, session, response)
+    cookie = response.headers["Set-Cookie"].split(";", 1)[0]
+
+    def read(cookie_header: str | None) -> dict:
+        with app.test_request_context("/", headers={"Cookie": cookie_header} if cookie_header else {}):
+            return dict(app.session_interface.open_session(app, request))
+
+    assert read(cookie) == {"staff_id": 7}
+    assert read(None) == {} and read("other=1") == {}
+    old_key, fallbacks = app.secret_key, app.config["SECRET_KEY_FALLBACKS"]
+    try:
+        app.config["SECRET_KEY"] = app.secret_key = "a-new-session-key-for-this-test"
+        assert read(cookie) == {}  # signed with a key it no longer knows
+        app.config["SECRET_KEY_FALLBACKS"] = [old_key]
+        assert read(cookie) == {"staff_id": 7}
+    finally:
+        app.config["SECRET_KEY"] = app.secret_key = old_key
+        app.config["SECRET_KEY_FALLBACKS"] = fallbacks
