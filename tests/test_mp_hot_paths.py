@@ -70,12 +70,20 @@ def test_the_answers_are_the_schemas_and_the_ledger(client, db, book):
 
     from app.models import Policy, Vehicle
     from app.schemas.mp import MpPolicyRow
+    from app.schemas.points import PointsSummarySchema
     from app.services import mp_policies
 
     today = business_today()
     resp = client.get("/api/mp/points", headers=_token(book["me"]))
+    assert resp.mimetype == "application/json"
     assert resp.get_json() == {"balance": 500,
                                "expiring": {"points": 300, "on": (today + timedelta(days=20)).isoformat()}}
+    assert resp.get_json() == PointsSummarySchema().dump(
+        {"balance": 500, "expiring": {"points": 300, "on": today + timedelta(days=20)}})
+    newcomer = f.customer()  # no points account yet
+    db.session.commit()
+    assert client.get("/api/mp/points", headers=_token(newcomer.id)).get_json() == PointsSummarySchema().dump(
+        {"balance": 0, "expiring": {"points": 0, "on": None}})
 
     resp = client.get("/api/mp/policies", headers=_token(book["me"]))
     rows = resp.get_json()
@@ -180,3 +188,35 @@ def test_the_lean_blueprint_paginates_as_flask_smorest_does(client, book):
         for _ in range(2):
             resp = client.get("/api/mp/policies", headers=_token(book["me"]), query_string=query)
             assert resp.status_code == 422 and resp.get_json()["errors"], (query, resp.get_json())
+
+
+def test_a_read_prepares_once_per_connection_and_again_when_the_server_forgot_it(client, db, book):
+    from sqlalchemy import text
+
+    from app.services.points import statement
+
+    headers = _token(book["me"])
+    client.get("/api/mp/points", headers=headers)  # prepared on the pooled connection
+    with wire(db.engine) as sent:
+        assert client.get("/api/mp/points", headers=headers).get_json()["balance"] == 500
+    assert statement._SUMMARY.name.decode() not in " ".join(line[3] for line in sent.lines if line[2] == "Parse")
+    with db.engine.connect() as conn:  # the same pooled connection (one in the pool when idle)
+        conn.execute(text("DEALLOCATE ALL"))
+        conn.commit()
+    with wire(db.engine) as sent:
+        assert client.get("/api/mp/points", headers=headers).get_json()["balance"] == 500
+    assert sent.round_trips == 3  # refused, prepared again, run
+
+
+def test_a_failing_read_raises_the_drivers_error_and_leaves_the_pool_usable(client, db, book):
+    import psycopg.errors
+    from sqlalchemy import bindparam, select
+
+    from app.services.reads import Read
+
+    dividing = Read(select((bindparam("n", type_=db.Integer) // bindparam("by", type_=db.Integer)).label("quotient")))
+    assert dividing.rows({"n": 6, "by": 3})[0].quotient == 2
+    with pytest.raises(psycopg.errors.DivisionByZero):
+        dividing.rows({"n": 6, "by": 0})
+    assert dividing.rows({"n": 9, "by": -3}) == [(-3,)]
+    assert client.get("/api/mp/points", headers=_token(book["me"])).get_json()["balance"] == 500

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import bindparam, func, literal, select, true
+from sqlalchemy import Text, bindparam, cast, func, literal, select, true
 
 from app.extensions import db
 from app.models.points import PointsAccount, PointsEntry
@@ -22,6 +23,10 @@ class Summary:
 
 
 def _summary_statement():
+    """The summary as the JSON the mini-program gets (PointsSummarySchema's shape: tests compare
+    the two), so the busiest points endpoint returns PostgreSQL's text as is. Awards already past
+    their date but not yet swept by the expiry job are left out of the balance shown, as the next
+    spend would expire them first."""
     live = PointsEntry.remaining > 0
     customer_id, today = bindparam("customer_id"), bindparam("today")
     lapsed = (select(func.coalesce(func.sum(PointsEntry.remaining), 0))
@@ -31,7 +36,10 @@ def _summary_statement():
                 .where(PointsEntry.customer_id == customer_id, live, PointsEntry.expires_on >= today)
                 .group_by(PointsEntry.expires_on).order_by(PointsEntry.expires_on).limit(1)
                 .lateral("upcoming"))
-    return (select(PointsAccount.balance, lapsed.label("lapsed"), upcoming.c.on, upcoming.c.points)
+    body = func.json_build_object(
+        "balance", PointsAccount.balance - lapsed,
+        "expiring", func.json_build_object("points", func.coalesce(upcoming.c.points, 0), "on", upcoming.c.on))
+    return (select(cast(body, Text).label("summary"))
             .select_from(PointsAccount).outerjoin(upcoming, true())
             .where(PointsAccount.customer_id == customer_id))
 
@@ -39,17 +47,21 @@ def _summary_statement():
 # Built once: building and cache-keying this select anew cost as much Python time as running it,
 # and the mini-program's home page reads it on every visit.
 _SUMMARY = Read(_summary_statement())
+_NO_ACCOUNT = json.dumps({"balance": 0, "expiring": {"points": 0, "on": None}})
+
+
+def summary_json(customer_id: int, today: date | None = None) -> str:
+    """Balance and the next batch to expire as JSON, in one indexed query (run outside a
+    transaction when none is open: app/services/reads.py)."""
+    rows = _SUMMARY.rows({"customer_id": customer_id, "today": today or business_today()})
+    return rows[0].summary if rows else _NO_ACCOUNT
 
 
 def summary(customer_id: int, today: date | None = None) -> Summary:
-    """Balance and the next batch to expire, in one indexed query (run outside a transaction when
-    none is open: app/services/reads.py). Awards already past their date but not yet swept by the
-    expiry job are left out of the balance shown, as the next spend would expire them first."""
-    rows = _SUMMARY.rows({"customer_id": customer_id, "today": today or business_today()})
-    row = rows[0] if rows else None
-    if row is None:
-        return Summary(0, 0, None)
-    return Summary(balance=row.balance - row.lapsed, expiring_points=int(row.points or 0), expiring_on=row.on)
+    data = json.loads(summary_json(customer_id, today))
+    on = data["expiring"]["on"]
+    return Summary(balance=data["balance"], expiring_points=data["expiring"]["points"],
+                   expiring_on=date.fromisoformat(on) if on else None)
 
 
 def ledger_page(customer_id: int, page: int, page_size: int) -> PageResult:
