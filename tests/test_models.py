@@ -210,6 +210,47 @@ def test_migrations_match_the_models(db):
     assert diff == []
 
 
+def test_migration_0010_masks_the_login_codes_already_in_the_outbox(app, database_url, redis_url, tmp_path):
+    """Rows written before secret messages existed: their codes are masked by the migration."""
+    from flask_migrate import upgrade
+    from sqlalchemy.engine import make_url
+
+    from app import create_app
+    from app.embedded import scratch_database
+    from app.services.messaging.templates import load_default_templates
+    from config import test_config
+
+    server = make_url(database_url).set(database="postgres").render_as_string(hide_password=False)
+    with scratch_database(server, "baoyun_migration") as (url, _version):
+        other = create_app(test_config(DATABASE_URL=url, REDIS_URL=redis_url, VAR_DIR=str(tmp_path)))
+        with other.app_context():
+            from app.extensions import db as other_db
+
+            upgrade(revision="0009")
+            load_default_templates()
+            other_db.session.commit()
+            insert = text("INSERT INTO outbox_messages (channel, recipient_enc, recipient_hash, template_id, payload, "
+                          "body, body_text, dedupe_key) SELECT t.channel, '\\x00', '\\x00', t.id, "
+                          "CAST(:payload AS jsonb), CAST(:body AS jsonb), :text, :key "
+                          "FROM message_templates t WHERE t.code = :template")
+            with other_db.engine.begin() as conn:
+                conn.execute(insert, {"payload": '{"code": "482913", "minutes": "5"}', "template": "sms_login_code",
+                                      "body": '{"template_id": "1000005", "params": ["482913", "5"]}', "key": "old-code",
+                                      "text": "【保运】您的登录验证码为482913,5分钟内有效。"})
+                conn.execute(insert, {"payload": '{"code": "A1"}', "template": "policy_expiry_sms",
+                                      "body": '{"params": ["A1"]}', "text": "A1", "key": "other"})
+            upgrade(revision="0010")
+            with other_db.engine.connect() as conn:
+                rows = {r.dedupe_key: r for r in conn.execute(text(
+                    "SELECT dedupe_key, secret, payload, body, body_text, body_enc FROM outbox_messages"))}
+            other_db.engine.dispose()
+    masked, untouched = rows["old-code"], rows["other"]
+    assert masked.secret and masked.body_enc is None
+    assert masked.payload == {"code": "******", "minutes": "5"} and masked.body["params"] == ["******", "5"]
+    assert masked.body_text == "【保运】您的登录验证码为******,5分钟内有效。"
+    assert not untouched.secret and untouched.payload == {"code": "A1"} and untouched.body_text == "A1"
+
+
 def test_policy_state_on_a_day(db):
     from app.models import PolicyStatus
     from app.models.policy import PolicyState

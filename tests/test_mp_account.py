@@ -5,6 +5,7 @@ rate limits, conflicting bindings, /me and subscribe-message consents."""
 from __future__ import annotations
 
 import itertools
+import json
 
 import pytest
 from sqlalchemy import select
@@ -57,11 +58,15 @@ def bearer(token: str) -> dict:
 
 
 def last_code(mobile: str) -> str:
-    """The code the last login SMS to `mobile` carries (read from the outbox, as the gateway would)."""
+    """The code the last login SMS to `mobile` carries: the body the gateway gets (the row keeps
+    the code only encrypted; its payload and text show it masked)."""
+    from app.security.fields import cipher
+
     rows = _db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc())).all()
     for row in rows:
-        if row.payload.get("code") and _recipient(row) == mobile:
-            return row.payload["code"]
+        if row.secret and _recipient(row) == mobile:
+            assert row.payload["code"] == "******" and "******" in row.body_text
+            return json.loads(cipher().decrypt(row.body_enc))["params"][0]
     raise AssertionError(f"no login code sent to {mobile}")
 
 

@@ -348,6 +348,39 @@ def test_a_td_reply_through_the_callback_stops_sms_to_that_mobile(client, templa
     assert row(other.id).status == MessageStatus.sent
 
 
+def test_a_login_code_is_kept_masked_and_encrypted_and_dropped_once_sent(templates, gateway):
+    message = sms("secret:1", variables=LOGIN, template="sms_login_code", secret=("code",))
+    raw = _db.session.execute(text("SELECT payload::text, body::text, body_text, body_enc FROM outbox_messages "
+                                   "WHERE id = :id"), {"id": message.id}).one()
+    assert "482913" not in raw.payload + raw.body + raw.body_text and bytes(raw.body_enc).find(b"482913") == -1
+    shown = row(message.id)
+    assert shown.secret and shown.payload == {"code": "******", "minutes": "5"}
+    assert shown.body["params"] == ["******", "5"] and "验证码为******," in shown.body_text
+
+    deliver(gateway, NOON)
+
+    assert gateway.sent[0].body["params"] == ["482913", "5"]  # the provider gets the real code
+    sent = row(message.id)
+    assert sent.status == MessageStatus.sent and sent.body_enc is None and sent.body["params"] == ["******", "5"]
+
+
+def test_a_login_code_reaches_a_mobile_that_unsubscribed_and_is_never_resent(client, templates):
+    messaging.record_opt_out("sms", MOBILE, "sms_reply", "回复:TD")
+    _db.session.commit()
+    notice = sms("secret-optout:notice")
+    code = sms("secret-optout:code", variables=LOGIN, template="sms_login_code", secret=("code",))
+    gateway = RecordingGateway(script=[PermanentError("号码停机", code="1016")])
+
+    deliver(gateway, NOON)
+
+    assert gateway.keys() == ["secret-optout:code"]  # the notice is skipped; the code is what they asked for
+    assert row(notice.id).error_code == "opted_out"
+    failed = row(code.id)
+    assert failed.status == MessageStatus.failed and failed.body_enc is None
+    with pytest.raises(DomainError, match="验证码消息不能重新发送"):
+        outbox.requeue(code.id)
+
+
 def test_an_ordinary_reply_is_not_an_opt_out_and_bad_callbacks_are_refused(client, templates):
     ok = client.post("/api/hooks/sms/reply", json={"mobile": MOBILE, "nationcode": "86", "sign": "保运",
                                                    "text": "好的,谢谢", "time": 1457336869})

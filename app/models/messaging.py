@@ -112,6 +112,11 @@ class OutboxMessage(db.Model):
     payload: Mapped[dict] = mapped_column(JSONB)  # the variables, as given
     body: Mapped[dict] = mapped_column(JSONB)  # what the gateway receives (app/integrations/base.py)
     body_text: Mapped[str] = mapped_column(Text)  # the rendered message as a person reads it
+    # A one-time code the recipient asked for (a login code): payload, body and body_text keep it
+    # masked, body_enc holds the real body encrypted until the message is final, then nothing.
+    # Opt-outs do not apply to it (it answers the recipient's own request), and it is never resent.
+    secret: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    body_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
     status: Mapped[MessageStatus] = mapped_column(
         str_enum(MessageStatus, "message_status"), server_default=MessageStatus.queued.value)

@@ -135,7 +135,7 @@ def request_sms_code(openid: str, mobile: str, ip: str | None) -> None:
     pipe.execute()
     messaging.enqueue(MessageChannel.sms, mobile, LOGIN_CODE_TEMPLATE,
                       {"code": code, "minutes": str(max(1, ttl // 60))},
-                      dedupe_key=f"mp-login-code:{ref[:16]}:{secrets.token_hex(8)}")
+                      dedupe_key=f"mp-login-code:{ref[:16]}:{secrets.token_hex(8)}", secret=("code",))
 
 
 def _take_code(mobile: str, code: str) -> bool:

@@ -16,12 +16,13 @@ until an admin has checked.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import socket
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -57,6 +58,9 @@ WECHAT_NO_SUBSCRIPTION = "43101"
 AMBIGUOUS_ERROR_CODES = {"timeout", "bad_response"}
 # Attempts in these states count towards a recipient's daily cap: each may have reached them.
 COUNTED_STATUSES = (MessageStatus.sent, MessageStatus.sending, MessageStatus.uncertain)
+# Once a message is in one of these, a secret message's real body is dropped (see OutboxMessage.secret).
+FINAL_STATUSES = (MessageStatus.sent, MessageStatus.failed, MessageStatus.skipped, MessageStatus.uncertain)
+SECRET_MASK = "******"
 
 Clock = Callable[[], datetime]
 GatewayLookup = Callable[[str], object]
@@ -112,15 +116,30 @@ def enabled_template(code: str, channel: str | None = None) -> MessageTemplate:
     return template
 
 
+def _masked(value, secrets: list[str]):
+    """`value` (the body, its text, or the payload) with every secret string replaced by the mask."""
+    if isinstance(value, dict):
+        return {k: _masked(v, secrets) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_masked(v, secrets) for v in value]
+    if isinstance(value, str):
+        for secret in secrets:
+            value = value.replace(secret, SECRET_MASK)
+    return value
+
+
 def enqueue(channel: str, recipient: str, template_code: str, variables: dict, dedupe_key: str,
             customer_id: int | None = None, staff_id: int | None = None, not_before: datetime | None = None,
-            *, commit: bool = True, kick: bool = True) -> OutboxMessage:
+            *, commit: bool = True, kick: bool = True, secret: Collection[str] = ()) -> OutboxMessage:
     """Queue one message; return its outbox row. The same dedupe_key again returns the row the
     first call created and queues nothing (the database's unique index decides, so two racing
     callers get one row).
 
     commit=False leaves the insert in the caller's transaction (then nothing is kicked: a job
     must not look for the row before it is committed; the every-minute schedule picks it up).
+
+    secret names the variables that are one-time codes the recipient asked for: the row keeps
+    them masked, and the body the gateway gets only encrypted until the message is final.
     """
     try:
         channel = MessageChannel(channel)
@@ -145,6 +164,11 @@ def enqueue(channel: str, recipient: str, template_code: str, variables: dict, d
         body_text=rendered.text,
         dedupe_key=dedupe_key,
     )
+    hidden = [str(variables[name]) for name in secret if str(variables.get(name) or "")]
+    if hidden:
+        values.update(secret=True, payload=_masked(values["payload"], hidden), body=_masked(rendered.body, hidden),
+                      body_text=_masked(rendered.text, hidden),
+                      body_enc=cipher().encrypt(json.dumps(rendered.body, ensure_ascii=False)))
     if not_before is not None:
         values["next_try_at"] = not_before
     inserted = db.session.execute(
@@ -199,6 +223,7 @@ class Claimed:
     dedupe_key: str
     attempts: int
     urgent: bool
+    secret: bool = False
 
 
 def worker_name() -> str:
@@ -256,14 +281,16 @@ def claim(batch_size: int, worker: str, clock: Clock = utcnow) -> list[Claimed]:
                     attempts=OutboxMessage.attempts + 1, send_started_at=None)
             .returning(OutboxMessage.id, OutboxMessage.channel, OutboxMessage.recipient,
                        OutboxMessage.recipient_enc, OutboxMessage.recipient_hash, OutboxMessage.body,
-                       OutboxMessage.dedupe_key, OutboxMessage.attempts, MessageTemplate.urgent))
+                       OutboxMessage.body_enc, OutboxMessage.secret, OutboxMessage.dedupe_key,
+                       OutboxMessage.attempts, MessageTemplate.urgent))
     rows = db.session.execute(stmt, execution_options={"synchronize_session": False}).all()
     db.session.commit()
     return [
         Claimed(id=row.id, channel=str(row.channel),
                 recipient=cipher().decrypt(row.recipient_enc) if row.recipient_enc is not None else row.recipient,
-                recipient_hash=bytes(row.recipient_hash), body=row.body, dedupe_key=row.dedupe_key,
-                attempts=row.attempts, urgent=row.urgent)
+                recipient_hash=bytes(row.recipient_hash),
+                body=json.loads(cipher().decrypt(row.body_enc)) if row.body_enc is not None else row.body,
+                dedupe_key=row.dedupe_key, attempts=row.attempts, urgent=row.urgent, secret=row.secret)
         for row in sorted(rows, key=lambda r: r.id)
     ]
 
@@ -295,7 +322,7 @@ def sweep_stuck(report: DeliveryReport | None = None, clock: Clock = utcnow) -> 
     uncertain = db.session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.status == MessageStatus.sending, OutboxMessage.send_started_at < cutoff)
-        .values(status=MessageStatus.uncertain, error_code="lease_expired",
+        .values(status=MessageStatus.uncertain, body_enc=None, error_code="lease_expired",
                 last_error="发送过程中任务中断,无法确认对方是否已收到。请核实后再决定是否重新发送。"),
         execution_options={"synchronize_session": False}).rowcount
     db.session.commit()
@@ -322,6 +349,8 @@ def _relaxed_commit() -> None:
 
 
 def _set(message_id: int, worker: str, **values) -> int:
+    if values.get("status") in FINAL_STATUSES:
+        values["body_enc"] = None  # a secret message's code is kept no longer than it is needed
     return db.session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id, OutboxMessage.claimed_by == worker,
@@ -365,7 +394,7 @@ def start(message: Claimed, worker: str, clock: Clock = utcnow, report: Delivery
     quiet = rules.quiet_hours()
     cap = rules.daily_caps().get(channel)
     outcome = None
-    if counts.opted_out:
+    if counts.opted_out and not message.secret:  # a code the recipient asked for is no push
         _skip(message, worker, "opted_out", "收件人已退订(短信回复退订)")
         outcome = MessageStatus.skipped
     elif quiet and channel in rules.quiet_channels() and not message.urgent and quiet.contains(now):
@@ -514,6 +543,9 @@ def requeue(message_id: int) -> OutboxMessage:
         raise DomainError("消息不存在", "not_found", status=404)
     if message.status not in (MessageStatus.failed, MessageStatus.uncertain):
         raise DomainError("只有发送失败或结果未知的消息可以重新发送", "not_resendable", status=409)
+    if message.secret:
+        raise DomainError("验证码消息不能重新发送(验证码已失效),请让用户重新获取", "secret_not_resendable",
+                          status=409)
     message.status = MessageStatus.queued
     message.attempts = 0
     message.next_try_at = func.now()
