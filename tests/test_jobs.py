@@ -481,3 +481,42 @@ def test_renewal_job_runs_in_a_worker_against_the_test_database(agent, run_jobs)
     assert job.get_status() == JobStatus.FINISHED
     assert job.return_value() == {"opened": 1, "renewed": 1}
     assert _record(due).status == RenewalStatus.renewed
+
+
+def test_job_logs_mask_the_credentials_providers_take_in_the_query(fake_wechat):
+    """urllib3 logs every request URL at DEBUG, and requests quotes it in connection errors;
+    WeChat's API takes its secret, codes and access tokens in the query string."""
+    import io
+    import logging
+
+    import requests
+
+    from jobs.runtime import LOG_FORMAT, RedactSecrets, configure_logging
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    handler.addFilter(RedactSecrets())
+    urllib3_log = logging.getLogger("urllib3")
+    level = urllib3_log.level
+    urllib3_log.addHandler(handler)
+    urllib3_log.setLevel(logging.DEBUG)
+    try:
+        requests.get(f"{fake_wechat.base_url}/sns/jscode2session", timeout=5, params={
+            "appid": fake_wechat.app_id, "secret": fake_wechat.secret, "js_code": "WXCODE-42",
+            "grant_type": "authorization_code"})
+        try:
+            requests.get("http://127.0.0.1:9/cgi-bin/message/send?access_token=TOKEN-123&debug=1", timeout=0.5)
+        except requests.ConnectionError:
+            urllib3_log.exception("send failed")
+    finally:
+        urllib3_log.removeHandler(handler)
+        urllib3_log.setLevel(level)
+    out = stream.getvalue()
+    assert "/sns/jscode2session?" in out and "send failed" in out and "Traceback" in out
+    assert fake_wechat.secret not in out and "WXCODE-42" not in out and "TOKEN-123" not in out
+    assert "secret=***" in out and "js_code=***" in out and "access_token=***" in out
+    assert f"appid={fake_wechat.app_id}" in out and "debug=1" in out  # the rest of the URL stays readable
+
+    configure_logging("INFO")
+    assert all(any(isinstance(f, RedactSecrets) for f in h.filters) for h in logging.getLogger().handlers)
