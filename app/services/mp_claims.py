@@ -1,5 +1,6 @@
 """A customer's claims in the mini-program: list, stage timeline, the document checklist of the
-claim's type, and document uploads (checked by content, size-limited, stored under generated keys)."""
+claim's type, and document uploads (checked by content, size-limited, stored under generated keys);
+and the checklists' editing in the admin panel (理赔资料清单)."""
 
 from __future__ import annotations
 
@@ -9,15 +10,28 @@ from datetime import UTC, datetime
 
 import filetype
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, insert, literal, select
+from sqlalchemy.exc import IntegrityError
 
 from app.auth.scoping import get_scoped, scoped_select
 from app.auth.viewer import Viewer
-from app.errors import DomainError, NotFound
+from app.errors import DomainError, Forbidden, NotFound
 from app.extensions import db
-from app.models import Claim, ClaimDocument, ClaimEvent, ClaimStage, ClaimStatus, Dealer, Policy, Vehicle
+from app.models import (
+    Claim,
+    ClaimDocument,
+    ClaimEvent,
+    ClaimStage,
+    ClaimStatus,
+    Dealer,
+    OrgLevel,
+    Policy,
+    Role,
+    Vehicle,
+)
 from app.models.claim import CLAIM_STAGE_LABELS, CLAIM_STATUS_LABELS
 from app.models.member import ClaimDocumentRequirement
+from app.services import audit
 from app.services.pagination import PageResult
 from app.services.storage import StorageError, new_key, storage
 
@@ -50,6 +64,7 @@ DEFAULT_REQUIREMENTS: dict[str, tuple[tuple[str, str, str], ...]] = {
 OTHER_KIND = ("other", "其他资料")
 # What a claim document may be, by its content (not its name): MIME -> extension of the stored key.
 ALLOWED_TYPES = {"image/jpeg": "jpg", "image/png": "png", "image/heic": "heic", "application/pdf": "pdf"}
+COMPLETE_NOTE = "理赔资料已齐全"
 TIMELINE = (ClaimStage.reported, ClaimStage.surveyed, ClaimStage.registered, ClaimStage.repairing,
             ClaimStage.documents_complete, ClaimStage.paid, ClaimStage.closed)
 
@@ -172,7 +187,9 @@ def get_claim(viewer: Viewer, claim_id: int) -> dict:
         "repair_dealer_name": dealer.name if dealer else None,
         "current_stage": reached[-1]["stage"], "current_stage_label": reached[-1]["label"],
         "timeline": timeline, "checklist": checklist,
-        "documents_complete": all(item["uploaded"] for item in checklist if item["required"]) and bool(checklist),
+        # Judged like _mark_documents_complete: a checklist with nothing required is never "complete".
+        "documents_complete": (all(item["uploaded"] for item in checklist if item["required"])
+                               and any(item["required"] for item in checklist)),
         "documents": [_document_row(d, labels) for d in documents],
         "accepts_uploads": claim.status not in (ClaimStatus.closed, ClaimStatus.cancelled),
     }
@@ -259,7 +276,7 @@ def _mark_documents_complete(claim: Claim, requirements: list[ClaimDocumentRequi
                                     ClaimEvent.stage == ClaimStage.documents_complete)).first()
     if already is None:
         db.session.add(ClaimEvent(claim_id=claim.id, stage=ClaimStage.documents_complete, at=datetime.now(UTC),
-                                  note="理赔资料已齐全"))
+                                  note=COMPLETE_NOTE))
 
 
 def _clean_name(name: str | None) -> str | None:
@@ -287,3 +304,121 @@ def open_document(viewer: Viewer, claim_id: int, document_id: int) -> tuple[Clai
 
 def max_upload_bytes() -> int:
     return current_app.config["MP_UPLOAD_MAX_BYTES"]
+
+
+# ---- the checklist, edited in the panel (理赔资料清单) -------------------------------------------
+
+def require_checklist_admin(viewer: Viewer, edit: bool = False) -> None:
+    """The rule of 会员等级规则: admins read the checklists; they apply to every customer, so only a
+    company-level admin changes them."""
+    if viewer.role != Role.admin:
+        raise Forbidden("只有管理员可以查看理赔资料清单")
+    if edit and viewer.staff.org_unit.level != OrgLevel.company:
+        raise Forbidden("理赔资料清单对全体客户生效,只有总公司管理员可以修改")
+
+
+def all_requirements() -> list[ClaimDocumentRequirement]:
+    return list(db.session.scalars(select(ClaimDocumentRequirement).order_by(
+        ClaimDocumentRequirement.claim_type, ClaimDocumentRequirement.position, ClaimDocumentRequirement.id)))
+
+
+def get_requirement(requirement_id: int) -> ClaimDocumentRequirement:
+    requirement = db.session.get(ClaimDocumentRequirement, requirement_id)
+    if requirement is None:
+        raise NotFound("资料项不存在")
+    return requirement
+
+
+def _duplicate_kind(kind: str) -> DomainError:
+    return DomainError(f"该案件类型已有代码为「{kind}」的资料项", "duplicate_kind",
+                       {"kind": ["同一案件类型的资料代码不能重复"]}, status=409)
+
+
+def add_requirement(viewer: Viewer, data: dict) -> ClaimDocumentRequirement:
+    """A new checklist item (claim_type, kind, label, hint, required, position; a missing position
+    puts it last). Audited; commits."""
+    require_checklist_admin(viewer, edit=True)
+    claim_type, kind = data["claim_type"], data["kind"]
+    if kind == OTHER_KIND[0]:
+        raise DomainError(f"「{kind}」留给客户补充的{OTHER_KIND[1]},请换一个代码", "reserved_kind",
+                          {"kind": ["保留代码"]}, status=422)
+    if db.session.execute(select(ClaimDocumentRequirement.id).where(
+            ClaimDocumentRequirement.claim_type == claim_type, ClaimDocumentRequirement.kind == kind)).first():
+        raise _duplicate_kind(kind)
+    position = data.get("position")
+    if position is None:
+        position = db.session.scalar(select(func.coalesce(func.max(ClaimDocumentRequirement.position) + 1, 0))
+                                     .where(ClaimDocumentRequirement.claim_type == claim_type))
+    requirement = ClaimDocumentRequirement(claim_type=claim_type, kind=kind, label=data["label"],
+                                           hint=data.get("hint"), required=data.get("required", True),
+                                           position=position)
+    db.session.add(requirement)
+    try:
+        db.session.flush()
+    except IntegrityError:  # the same kind added at the same moment by someone else
+        db.session.rollback()
+        raise _duplicate_kind(kind) from None
+    audit.record(viewer, "create", "claim_document_requirement", requirement.id,
+                 {"claim_type": claim_type, "kind": kind, "label": requirement.label, "required": requirement.required})
+    db.session.commit()
+    return requirement
+
+
+def update_requirement(viewer: Viewer, requirement_id: int, *, label: str, hint: str | None, required: bool,
+                       position: int) -> int:
+    """Change an item's label, hint, required flag and position (its kind names uploaded documents, so
+    it stays). Audited; commits. Returns how many open claims this made complete."""
+    require_checklist_admin(viewer, edit=True)
+    requirement = get_requirement(requirement_id)
+    was_required = requirement.required
+    new = {"label": label, "hint": hint, "required": required, "position": position}
+    changed = {name: [getattr(requirement, name), value] for name, value in new.items()
+               if getattr(requirement, name) != value}
+    for name, value in new.items():
+        setattr(requirement, name, value)
+    completed = 0
+    if changed:
+        audit.record(viewer, "update", "claim_document_requirement", requirement.id,
+                     {"claim_type": requirement.claim_type, "kind": requirement.kind, "changes": changed})
+        if was_required and not required:
+            completed = _record_newly_complete(requirement.claim_type)
+    db.session.commit()
+    return completed
+
+
+def delete_requirement(viewer: Viewer, requirement_id: int) -> tuple[ClaimDocumentRequirement, int]:
+    """Take an item off its checklist. Documents already uploaded under it stay with their claims.
+    Audited; commits. Returns the deleted item and how many open claims this made complete."""
+    require_checklist_admin(viewer, edit=True)
+    requirement = get_requirement(requirement_id)
+    db.session.delete(requirement)
+    audit.record(viewer, "delete", "claim_document_requirement", requirement.id,
+                 {"claim_type": requirement.claim_type, "kind": requirement.kind, "label": requirement.label,
+                  "required": requirement.required})
+    completed = _record_newly_complete(requirement.claim_type) if requirement.required else 0
+    db.session.commit()
+    return requirement, completed
+
+
+def _record_newly_complete(claim_type: str) -> int:
+    """After a checklist was relaxed, record documents_complete on the open claims of its type that now
+    have every required document, as their next upload would have. The claims are locked first (in
+    id order), as an upload locks its claim, so the stage is still recorded only once."""
+    req = ClaimDocumentRequirement
+    already = exists().where(ClaimEvent.claim_id == Claim.id, ClaimEvent.stage == ClaimStage.documents_complete)
+    missing = exists().where(req.claim_type == claim_type, req.required, ~exists().where(
+        ClaimDocument.claim_id == Claim.id, ClaimDocument.kind == req.kind).correlate(Claim, req))
+    has_required = exists().where(req.claim_type == claim_type, req.required)
+    ids = list(db.session.scalars(
+        select(Claim.id).where(Claim.claim_type == claim_type,
+                               Claim.status.not_in((ClaimStatus.closed, ClaimStatus.cancelled)),
+                               has_required, ~missing, ~already)
+        .order_by(Claim.id).with_for_update(of=Claim)))
+    if not ids:
+        return 0
+    # A fresh statement sees events committed by uploads that held the locks before us.
+    result = db.session.execute(insert(ClaimEvent).from_select(
+        ["claim_id", "stage", "at", "note"],
+        select(Claim.id, literal(ClaimStage.documents_complete, ClaimEvent.stage.type), func.now(),
+               literal(COMPLETE_NOTE)).where(Claim.id.in_(ids), ~already)))
+    return result.rowcount

@@ -6,6 +6,7 @@ from __future__ import annotations
 def register(app, api, csrf) -> None:
     from app.api.admin import (
         bot_log,  # noqa: F401  (the 机器人日志 page)
+        claim_documents,  # noqa: F401  (the 理赔资料清单 page)
         imports,  # noqa: F401  (the 数据导入 pages, on the same blueprint)
         knowledge_admin,  # noqa: F401  (the 知识库 and 公告 pages)
         messaging,  # noqa: F401  (the 消息 pages: templates and the outbox)
