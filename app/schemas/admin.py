@@ -230,7 +230,7 @@ ENTITY_LABELS = {"customer": "客户", "vehicle": "车辆", "policy": "保单", 
                  "report_pack": "月度报表包", "kb_article": "知识库文章", "kb_category": "知识库分类",
                  "announcement": "公告", "mall_item": "商城商品", "partner": "合作商户", "campaign": "营销活动",
                  "points_account": "客户积分", "tier_rule": "会员等级规则", "renewal": "续保任务",
-                 "renewal_follow_up": "续保跟进"}
+                 "renewal_follow_up": "续保跟进", "claim_document_requirement": "理赔资料清单"}
 
 # An audit detail may carry what someone typed into a search box, e.g. a full mobile or ID number.
 _MOBILE_IN_TEXT = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
