@@ -92,9 +92,9 @@ def test_oauth_round_trip_signs_in_and_returns_to_the_page(client, wecom, world)
     assert "赵一鸣" in html
     assert "139****5678" in html and "13912345678" not in html
     login = audit_rows(action="login")
-    assert [(r.staff_id, r.channel.value, r.detail["via"]) for r in login] == [(world["a1"].id, "api", "wecom_oauth")]
+    assert [(r.staff_id, r.channel.value, r.detail["via"]) for r in login] == [(world["a1"].id, "h5", "wecom_oauth")]
     reads = audit_rows(action="read", entity="customer")
-    assert [(r.staff_id, r.entity_id) for r in reads] == [(world["a1"].id, str(world["c1"].id))]
+    assert [(r.staff_id, r.entity_id, r.channel.value) for r in reads] == [(world["a1"].id, str(world["c1"].id), "h5")]
 
 
 def test_state_missing_forged_or_from_another_browser_is_refused(app, client, wecom, world):

@@ -19,6 +19,7 @@ class AuditChannel(enum.StrEnum):
     bot = "bot"
     job = "job"
     cli = "cli"
+    h5 = "h5"  # the staff pages opened in WeCom (/staff/...)
 
 
 AUDIT_CHANNEL_LABELS = {
@@ -27,6 +28,7 @@ AUDIT_CHANNEL_LABELS = {
     AuditChannel.bot: "企业微信机器人",
     AuditChannel.job: "后台任务",
     AuditChannel.cli: "命令行",
+    AuditChannel.h5: "企业微信页面",
 }
 
 AUDIT_ACTION_LABELS = {

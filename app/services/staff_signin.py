@@ -97,10 +97,10 @@ def sign_in(code: str | None, ip: str | None) -> tuple[Staff, dict]:
     if staff is None or not staff.active:
         audit.record(None, "login_refused", "staff", staff.id if staff else None,
                      {"via": "wecom_oauth", "wecom_userid": userid or "", "reason": "inactive" if staff else "unknown"},
-                     channel=AuditChannel.api)
+                     channel=AuditChannel.h5)
         db.session.commit()
         raise Forbidden("您不是本系统的员工,或账号已停用")
-    audit.record(Viewer(channel=AuditChannel.api, staff=staff, ip=ip), "login", "staff", staff.id,
+    audit.record(Viewer(channel=AuditChannel.h5, staff=staff, ip=ip), "login", "staff", staff.id,
                  {"via": "wecom_oauth"})
     db.session.commit()
     value = {"id": staff.id, "v": staff.token_version,

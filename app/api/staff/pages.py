@@ -38,8 +38,7 @@ def require_staff_session():
         url, nonce = staff_signin.authorize_url(request.full_path.rstrip("?"))
         session[staff_signin.NONCE_KEY] = nonce
         return redirect(url)
-    # The staff pages audit as the staff web channel (`api`), like the staff API they sit beside.
-    set_current_viewer(Viewer(channel=AuditChannel.api, staff=staff, ip=request.remote_addr))
+    set_current_viewer(Viewer(channel=AuditChannel.h5, staff=staff, ip=request.remote_addr))
     return None
 
 
