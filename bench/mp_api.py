@@ -5,18 +5,21 @@ one customer with POLICIES policies and a points ledger of LEDGER entries (award
 the points service writes them). Then, one after the other, under the same gunicorn settings
 (by default those of the README's deployment line: 2 sync workers per CPU; no access log), it serves
 
-- bare: a Flask app with one JSON endpoint and nothing else (the baseline);
+- bare: a Flask app with one JSON endpoint and nothing else (the baseline), and beside it, as a
+  reference outside the targets, the same endpoint after one prepared `SELECT 1` on the worker's
+  own connection (the least an endpoint that reads the database can cost on this machine);
 - the Baoyun app, driven at `GET /api/mp/points` and `GET /api/mp/policies` with the customer's
-  bearer token, and at `GET /healthz` (no token: one `SELECT 1` and one Redis PING) as a reference
-  for what a single round trip to each store costs, outside the targets,
+  bearer token, and at `GET /healthz` (no token: one `SELECT 1` and one Redis PING) as another
+  reference,
 
 and drives each with wrk (`-t2 -c32 --latency`, after a short warm-up, and only once every worker
-of both servers has finished importing its app), in ROUNDS rounds of
-bare, points, policies (both servers stay up; the idle one uses nothing), so a burst of load from
-elsewhere on the machine shows as one odd round rather than one odd endpoint. It prints req/s and
-p99 of every run, the ratio to bare's req/s in the same round, the machine's CPU time per request
-(all processes: wrk, gunicorn, PostgreSQL, Redis), the load average when each run started, and whether the targets hold in the median round: each endpoint >= 50% of bare's req/s
-and p99 < 50 ms. Exit status 0 when they all do.
+of both servers has finished importing its app), in ROUNDS rounds (both servers stay up; the idle
+one uses nothing), so a burst of load from elsewhere on the machine shows as one odd round rather
+than one odd endpoint. It prints req/s and p99 of every run, the ratio to bare's req/s in the
+same round, the machine's CPU time per request (all processes, and gunicorn's, PostgreSQL's,
+Redis's share; wrk's own ends with the run and is left in the total), the load average when each
+run started, and whether the targets hold in the median round: each `/api/mp` endpoint >= 50% of
+bare's req/s and p99 < 50 ms. Exit status 0 when they all do.
 
 wrk is the Debian package (`apt-get install -y wrk`); the benchmark refuses to run without it.
 """
@@ -46,7 +49,7 @@ from bench.procs import cpu_by_command, wait_until_booted
 ROOT = Path(__file__).resolve().parent.parent
 # Whose CPU a request costs, by process name: gunicorn's workers are `python` processes (the
 # benchmark's own process sleeps while wrk runs).
-CPU_GROUPS = {"gunicorn": ("python", "gunicorn"), "postgres": ("postgres",), "redis": ("redis",), "wrk": ("wrk",)}
+CPU_GROUPS = {"gunicorn": ("python", "gunicorn"), "postgres": ("postgres",), "redis": ("redis",)}
 DEFAULT_WORKERS = 2 * (os.cpu_count() or 1)  # README: gunicorn --workers $((2*CPU))
 TARGET_RATIO = 0.5
 TARGET_P99_MS = 50.0
@@ -55,12 +58,26 @@ TARGET_P99_MS = 50.0
 # ---- the two apps gunicorn serves (`bench.mp_api:bare_app()`, `bench.mp_api:baoyun_app()`) --------
 
 def bare_app() -> Flask:
-    """The baseline: a bare Flask JSON endpoint, about the size of the points answer."""
+    """The baseline: a bare Flask JSON endpoint, about the size of the points answer. And, as a
+    reference outside the targets, the same with one round trip to the database (a prepared
+    `SELECT 1` on the worker's own connection): the least any endpoint that reads can cost here."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
     app = Flask("bare")
+    dsn = make_url(os.environ["BENCH_MP_DATABASE_URL"]).set(drivername="postgresql").render_as_string(False)
+    connection = []
 
     @app.get("/bare")
     def bare():
         return jsonify(balance=1280, expiring={"points": 200, "on": "2027-12-31"})
+
+    @app.get("/bare/db")
+    def bare_db():
+        if not connection:
+            connection.append(psycopg.connect(dsn, autocommit=True))
+        (one,), = connection[0].execute("SELECT 1", prepare=True).fetchall()
+        return jsonify(balance=1280 * one, expiring={"points": 200, "on": "2027-12-31"})
 
     return app
 
@@ -261,6 +278,8 @@ def main() -> None:
                             options.duration),
                         wrk("GET /healthz (reference)", f"{app_base}/healthz", None, options.connections,
                             options.duration),
+                        wrk("bare + SELECT 1 (reference)", f"{bare_base}/bare/db", None, options.connections,
+                            options.duration),
                     ])
             finally:
                 stop(app_proc)
@@ -270,14 +289,14 @@ def main() -> None:
     print(f"database: {where}; Python {platform.python_version()}; {os.cpu_count()} CPUs; {gunicorn}; "
           f"wrk -t2 -c{options.connections} -d{options.duration}s; customer with {options.policies} policies, "
           f"{options.ledger} ledger entries")
-    print(f"round {'endpoint':<24}{'req/s':>10}{'p99 ms':>10}{'vs bare':>10}{'CPU ms/req':>12}  {'(' + ' / '.join(CPU_GROUPS) + ')':<34}load avg at start   non-2xx")
+    print(f"round {'endpoint':<30}{'req/s':>10}{'p99 ms':>10}{'vs bare':>10}{'CPU ms/req':>12}  {'(' + ' / '.join(CPU_GROUPS) + ')':<34}load avg at start   non-2xx")
     verdicts = []
     for n, results in enumerate(rounds, 1):
         bare = results[0]
         ok = True
         for r in results:
             ratio = r.rps / bare.rps
-            print(f"{n:<6}{r.name:<24}{r.rps:>10,.0f}{r.p99_ms:>10.1f}{ratio:>9.0%}{r.cpu_ms:>12.2f}  {' / '.join(f'{v:.2f}' for v in r.cpu_shares.values()):<34}"
+            print(f"{n:<6}{r.name:<30}{r.rps:>10,.0f}{r.p99_ms:>10.1f}{ratio:>9.0%}{r.cpu_ms:>12.2f}  {' / '.join(f'{v:.2f}' for v in r.cpu_shares.values()):<34}"
                   f"{r.load:<18} {r.non_2xx} {r.errors}")
             if r.name.startswith("GET /api/mp"):
                 ok = ok and ratio >= TARGET_RATIO and r.p99_ms < TARGET_P99_MS and r.non_2xx == 0
