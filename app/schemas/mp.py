@@ -206,7 +206,9 @@ class MpQuoteRequestResult(Schema):
 
 # ---- claims --------------------------------------------------------------------------------------
 
-class MpClaimRow(Schema):
+class _MpClaim(Schema):
+    """What the claims list and a claim's page both show."""
+
     id = fields.Integer()
     number = fields.String()
     status = fields.String()
@@ -219,6 +221,9 @@ class MpClaimRow(Schema):
     policy_number = fields.String()
     plate = fields.String(allow_none=True)
     repair_dealer_name = fields.String(allow_none=True)
+
+
+class MpClaimRow(_MpClaim):
     latest_stage = fields.String()
     latest_stage_label = fields.String()
 
@@ -250,21 +255,9 @@ class MpDocumentRow(Schema):
     uploaded_at = fields.DateTime()
 
 
-class MpClaimDetail(Schema):
-    id = fields.Integer()
-    number = fields.String()
-    status = fields.String()
-    status_label = fields.String()
-    claim_type = fields.String()
-    reported_at = fields.DateTime()
+class MpClaimDetail(_MpClaim):
     registered_at = fields.DateTime(allow_none=True)
-    closed_at = fields.DateTime(allow_none=True)
-    paid = fields.Decimal(**_MONEY)
     description = fields.String(allow_none=True)
-    policy_id = fields.Integer()
-    policy_number = fields.String()
-    plate = fields.String(allow_none=True)
-    repair_dealer_name = fields.String(allow_none=True)
     current_stage = fields.String()
     current_stage_label = fields.String()
     timeline = fields.List(fields.Nested(MpTimelineItem))
