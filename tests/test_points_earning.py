@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from app.models import PolicyStatus
 from app.models.points import PointsAccount, PointsEntry, PointsReason, Referral, ReferralStatus, SignIn
-from app.services.points import awards
+from app.services.points import awards, ledger
 from app.timeutil import business_today
 from tests import factories as f
 from tests.points_support import agent, assert_books_balance, give_points
@@ -189,6 +189,38 @@ def test_purchase_and_renewal_awards_are_paid_once(db):
     assert entries == [(PointsReason.policy_purchase, 2345, renewal.id), (PointsReason.policy_renewal, 200, renewal.id)]
     assert assert_books_balance(customer.id) == 2545
     assert db.session.get(PointsAccount, cancelled.customer_id) is None
+
+
+def test_each_customers_policies_are_awarded_together_in_one_transaction(db):
+    """The job locks an account once and commits per customer: several customers, several policies
+    each, every award once, each ledger in order, and a customer who owes a shortfall pays it back."""
+    staff = agent()
+    today = business_today()
+    buyers = [f.customer(agent=staff) for _ in range(3)]
+    for n, buyer in enumerate(buyers):
+        for k in range(n + 1):
+            f.policy(customer=buyer, agent=staff, start=today - timedelta(days=k), written=f"{100 * (k + 1)}.00")
+    ledger.ensure_account(buyers[2].id)
+    db.session.get(PointsAccount, buyers[2].id).shortfall = 50  # owed from an earlier reversal
+    db.session.commit()
+
+    from tests.pgtrace import wire
+
+    with wire(db.engine) as sent:
+        run = awards.award_policies()
+
+    assert sent.commands.count("COMMIT") == 3, sent.commands
+    assert (run.purchases, run.renewals) == (6, 0)
+    assert [assert_books_balance(b.id) for b in buyers] == [100, 300, 600 - 50]
+    for buyer in buyers:  # each entry's balance_after runs on from the one before
+        entries = db.session.execute(select(PointsEntry.amount, PointsEntry.balance_after)
+                                     .where(PointsEntry.customer_id == buyer.id).order_by(PointsEntry.id)).all()
+        running = 0
+        for amount, balance_after in entries:
+            running += amount
+            assert balance_after == running
+    assert db.session.get(PointsAccount, buyers[2].id).shortfall == 0
+    assert awards.award_policies().purchases == 0
 
 
 def test_the_inviter_is_paid_when_the_invitee_buys_and_loses_it_if_cancelled(client, db):

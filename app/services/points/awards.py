@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_FLOOR
+from itertools import groupby
 
 from flask import current_app
 from sqlalchemy import and_, exists, select
@@ -39,23 +40,26 @@ def award_policies(today: date | None = None) -> AwardRun:
     since = today - timedelta(days=current_app.config["POINTS_POLICY_LOOKBACK_DAYS"])
     run = AwardRun()
     awarded = exists().where(PointsEntry.policy_id == Policy.id, PointsEntry.reason == PointsReason.policy_purchase)
-    policy_ids = db.session.execute(
-        select(Policy.id).where(Policy.status == PolicyStatus.valid, Policy.issued_on >= since,
-                                Policy.issued_on <= today, ~awarded).order_by(Policy.customer_id, Policy.id)
-    ).scalars().all()
+    due = db.session.execute(
+        select(Policy.customer_id, Policy.id).where(Policy.status == PolicyStatus.valid, Policy.issued_on >= since,
+                                                    Policy.issued_on <= today, ~awarded)
+        .order_by(Policy.customer_id, Policy.id)).all()
     bonus = current_app.config["POINTS_RENEWAL_BONUS"]
-    for policy_id in policy_ids:
-        policy = db.session.get(Policy, policy_id)
-        account = ledger.lock_account(policy.customer_id)
-        points = purchase_points(policy)
-        if points > 0 and ledger.award(account, points, PointsReason.policy_purchase, f"policy:{policy.id}",
-                                       ref_type="policy", ref_id=policy.id, policy_id=policy.id,
-                                       note=policy.number).created:
-            run.purchases += 1
-        if bonus > 0 and policy.previous_policy_id is not None and ledger.award(
-                account, bonus, PointsReason.policy_renewal, f"policy-renewal:{policy.id}", ref_type="policy",
-                ref_id=policy.id, policy_id=policy.id, note=policy.number).created:
-            run.renewals += 1
+    for customer_id, rows in groupby(due, key=lambda row: row.customer_id):
+        # One transaction per customer: their account locked once, their policies loaded together.
+        account = ledger.lock_account(customer_id)
+        policies = db.session.scalars(select(Policy).where(Policy.id.in_([row.id for row in rows]))
+                                      .order_by(Policy.id)).all()
+        for policy in policies:
+            points = purchase_points(policy)
+            if points > 0 and ledger.award(account, points, PointsReason.policy_purchase, f"policy:{policy.id}",
+                                           ref_type="policy", ref_id=policy.id, policy_id=policy.id,
+                                           note=policy.number).created:
+                run.purchases += 1
+            if bonus > 0 and policy.previous_policy_id is not None and ledger.award(
+                    account, bonus, PointsReason.policy_renewal, f"policy-renewal:{policy.id}", ref_type="policy",
+                    ref_id=policy.id, policy_id=policy.id, note=policy.number).created:
+                run.renewals += 1
         db.session.commit()
     run.referrals = pay_referrals()
     return run
