@@ -86,6 +86,8 @@ class Config:
     # --- Imports from the core system (issue 3) ---
     # Largest file the admin upload page accepts, in bytes.
     IMPORT_MAX_BYTES: int = 50 * 1024 * 1024
+    # Days an import's error report (the bad rows, personal data in clear) is kept for download.
+    IMPORT_REPORT_RETENTION_DAYS: int = 30
 
     # --- Outgoing messages and their gateways (issue 3) ---
     # "log" writes messages to the log instead of sending them (demo, development);

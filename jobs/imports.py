@@ -9,7 +9,7 @@ from app.auth.viewer import Viewer
 from app.extensions import db
 from app.models import AuditChannel, Staff
 from app.models.ingest import ImportBatch, ImportStatus
-from app.services.ingest import fail_stalled_batches, run_import
+from app.services.ingest import fail_stalled_batches, purge_old_reports, run_import
 
 log = logging.getLogger(__name__)
 
@@ -40,3 +40,9 @@ def run_batch(batch_id: int) -> dict:
 def fail_stalled() -> int:
     """Scheduled: batches whose worker died mid-import say so instead of '导入中' forever."""
     return fail_stalled_batches()
+
+
+def purge_reports() -> int:
+    """Scheduled: error reports past IMPORT_REPORT_RETENTION_DAYS are deleted (they hold the bad
+    rows' personal data in clear)."""
+    return purge_old_reports()

@@ -47,6 +47,9 @@ SCHEDULE: tuple[ScheduledJob, ...] = (
     # An import whose worker died would show '导入中' forever; its transaction rolled back.
     ScheduledJob(name="fail_stalled_imports", func="jobs.imports.fail_stalled", cron="*/10 * * * *",
                  queue="default", timeout=300),
+    # Import error reports repeat the bad rows' personal data: kept IMPORT_REPORT_RETENTION_DAYS.
+    ScheduledJob(name="purge_import_reports", func="jobs.imports.purge_reports", cron="40 2 * * *",
+                 queue="default", timeout=600),
     # Leaders read the digest on the way in; yesterday's data has been loaded overnight.
     ScheduledJob(name="daily_digest", func="jobs.digest.send_daily_digest", cron="30 7 * * *",
                  queue="reports", timeout=1800),

@@ -128,6 +128,42 @@ def test_a_file_with_bad_rows_fails_and_offers_its_error_report(client, people, 
     assert "新增 1" in client.get(resp.headers["Location"]).get_data(as_text=True)
 
 
+def test_error_reports_are_deleted_after_the_retention_period(app, client, people, run_jobs, tmp_path):
+    """They repeat the bad rows as uploaded (personal data in clear): kept IMPORT_REPORT_RETENTION_DAYS."""
+    from app.models.ingest import ImportKind, ImportStatus
+    from jobs.imports import purge_reports
+    from jobs.schedule import SCHEDULE
+
+    login(client, "admin")
+    content = (SAMPLES / "dealers.csv").read_text(encoding="utf-8").replace("HB01,HB0102", "ZZ01,HB0102")
+    old_id, new_id = (int(upload(client, "dealers", content.encode(), "dealers.csv").headers["Location"]
+                          .rstrip("/").rsplit("/", 1)[1]) for _ in range(2))
+    run_jobs()
+    old, new = db.session.get(ImportBatch, old_id), db.session.get(ImportBatch, new_id)
+    old_report, new_report = Path(old.error_report_path), Path(new.error_report_path)
+    assert old_report.is_file() and new_report.is_file()
+    operators = tmp_path / "my-report.csv"  # `flask import --report`: the operator's own file
+    operators.write_text("keep me")
+    db.session.add(ImportBatch(kind=ImportKind.dealers, file_name="dealers.csv", channel="cli", bad=1,
+                               status=ImportStatus.failed, error_report_path=str(operators)))
+    days = app.config["IMPORT_REPORT_RETENTION_DAYS"]
+    db.session.execute(sa_update(ImportBatch).where(ImportBatch.id != new_id)
+                       .values(finished_at=func.now() - timedelta(days=days, hours=1)))
+    db.session.commit()
+
+    assert purge_reports() == 1
+    assert not old_report.exists() and new_report.is_file() and operators.read_text() == "keep me"
+    db.session.expire_all()
+    assert db.session.get(ImportBatch, old_id).error_report_path is None
+    page = client.get(f"/admin/imports/{old_id}").get_data(as_text=True)
+    assert "下载错误报告" not in page and f"错误报告只保留 {days} 天,已删除" in page
+    gone = client.get(f"/admin/imports/{old_id}/report")
+    assert gone.status_code == 404 and f"只保留 {days} 天" in gone.get_data(as_text=True)
+    assert client.get(f"/admin/imports/{new_id}/report").status_code == 200
+    assert purge_reports() == 0
+    assert any(job.func == "jobs.imports.purge_reports" for job in SCHEDULE)
+
+
 def test_a_png_named_csv_is_refused_in_chinese_and_not_kept(client, people, app):
     login(client, "admin")
     stored_before = set(uploads_dir().glob("*"))

@@ -24,7 +24,7 @@ from functools import partial
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import func, update
+from sqlalchemy import func, select, update
 
 from app.auth.viewer import Viewer
 from app.errors import DomainError
@@ -180,6 +180,29 @@ def fail_stalled_batches() -> int:
             Path(stored_path).unlink(missing_ok=True)
         log.warning("import batch %s stalled (its worker died): marked failed", batch_id)
     return len(stalled)
+
+
+def purge_old_reports() -> int:
+    """Delete the error reports of batches finished more than IMPORT_REPORT_RETENTION_DAYS ago:
+    they repeat the bad rows as uploaded, personal data in clear. Only reports this application
+    wrote under reports_dir() go; a path chosen on the command line (`flask import --report`) is
+    the operator's file. Returns how many were deleted."""
+    days = current_app.config["IMPORT_REPORT_RETENTION_DAYS"]
+    ours = reports_dir().resolve()
+    old = db.session.execute(
+        select(ImportBatch.id, ImportBatch.error_report_path)
+        .where(ImportBatch.error_report_path.is_not(None), ImportBatch.finished_at < func.now() - timedelta(days=days))
+    ).all()
+    purged = [batch_id for batch_id, path in old if Path(path).resolve().parent == ours]
+    for batch_id, path in old:
+        if batch_id in purged:
+            Path(path).unlink(missing_ok=True)
+    if purged:
+        db.session.execute(update(ImportBatch).where(ImportBatch.id.in_(purged)).values(error_report_path=None))
+    db.session.commit()
+    if purged:
+        log.info("import error reports older than %d days deleted: %d", days, len(purged))
+    return len(purged)
 
 
 def _scope_path(actor: Viewer) -> str | None:

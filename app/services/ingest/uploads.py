@@ -87,5 +87,8 @@ def report_file(viewer: Viewer, batch_id: int) -> Path:
     batch = get_batch(viewer, batch_id)
     path = Path(batch.error_report_path) if batch.error_report_path else None
     if path is None or not path.is_file():
+        if batch.bad and batch.finished_at is not None:
+            days = current_app.config["IMPORT_REPORT_RETENTION_DAYS"]
+            raise NotFound(f"错误报告只保留 {days} 天,这个批次的报告已删除;如需核对请重新导入原文件")
         raise NotFound("这个批次没有错误报告")
     return path
