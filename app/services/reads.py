@@ -12,7 +12,9 @@ cursor ~0.06 ms, libpq's prepared execution ~0.03 ms). The statement is a normal
 select, compiled once with numbered parameters (values never enter the SQL), prepared once on
 each pooled connection under a name of its own, and executed with libpq's `PQexecPrepared`
 through psycopg's connection. Parameters are dumped and results loaded by psycopg's own adapters,
-as its cursors do.
+as its cursors do. Named prepared statements need what psycopg's own automatic preparing needed:
+behind PgBouncer, session pooling, or transaction pooling with PgBouncer 1.21+ and
+max_prepared_statements set.
 """
 
 from __future__ import annotations
