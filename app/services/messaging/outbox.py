@@ -164,7 +164,7 @@ def enqueue(channel: str, recipient: str, template_code: str, variables: dict, d
         body_text=rendered.text,
         dedupe_key=dedupe_key,
     )
-    hidden = [str(variables[name]) for name in secret if str(variables.get(name) or "")]
+    hidden = [str(variables[name]) for name in secret if variables.get(name)]
     if hidden:
         values.update(secret=True, payload=_masked(values["payload"], hidden), body=_masked(rendered.body, hidden),
                       body_text=_masked(rendered.text, hidden),

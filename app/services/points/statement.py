@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import Text, bindparam, cast, func, literal, select, true
@@ -13,13 +12,6 @@ from app.models.points import PointsAccount, PointsEntry
 from app.services.pagination import PageResult, paginate
 from app.services.reads import Read
 from app.timeutil import business_today
-
-
-@dataclass(frozen=True)
-class Summary:
-    balance: int
-    expiring_points: int
-    expiring_on: date | None
 
 
 def _summary_statement():
@@ -55,13 +47,6 @@ def summary_json(customer_id: int, today: date | None = None) -> str:
     transaction when none is open: app/services/reads.py)."""
     rows = _SUMMARY.rows({"customer_id": customer_id, "today": today or business_today()})
     return rows[0].summary if rows else _NO_ACCOUNT
-
-
-def summary(customer_id: int, today: date | None = None) -> Summary:
-    data = json.loads(summary_json(customer_id, today))
-    on = data["expiring"]["on"]
-    return Summary(balance=data["balance"], expiring_points=data["expiring"]["points"],
-                   expiring_on=date.fromisoformat(on) if on else None)
 
 
 def ledger_page(customer_id: int, page: int, page_size: int) -> PageResult:
