@@ -124,3 +124,30 @@ def test_a_wrong_password_is_refused_with_a_message(page, live_url, accounts):
     assert alert.inner_text() == "用户名或密码错误"
     assert "/admin/login" in page.url
     assert page.locator("input[name=username]").input_value() == "admin"
+
+
+def test_a_company_admin_adds_a_claim_document_to_a_checklist(page, live_url, accounts, db):
+    """The 理赔资料清单 page's form posts with its CSRF token from a real browser, and the new item
+    is listed under its claim type."""
+    from app.services import mp_claims
+
+    mp_claims.load_default_requirements()
+    db.session.commit()
+    page.goto(f"{live_url}/admin/claim-documents")
+    _sign_in(page, live_url, PASSWORD)
+    page.wait_for_url(f"{live_url}/admin/claim-documents")
+    assert page.locator("section h2").first.inner_text() == "车损"
+    _screenshot(page, "claim-documents-1")
+
+    page.select_option("select[name=claim_type]", label="玻璃")
+    page.fill("input[name=kind]", "shop_quote")
+    page.fill("input[name=label]", "维修报价单")
+    page.fill("input[name=hint]", "维修厂出具的更换报价单照片")
+    page.check("input[name=required]")
+    page.click("form.card button[type=submit]")
+    page.wait_for_url(f"{live_url}/admin/claim-documents")
+
+    assert "已在「玻璃」清单中新增「维修报价单」" in page.locator(".alert.info").inner_text()
+    glass = page.locator("section", has=page.locator("h2", has_text="玻璃"))
+    assert "维修报价单" in glass.inner_text() and "shop_quote" in glass.inner_text()
+    _screenshot(page, "claim-documents-2")
