@@ -193,10 +193,11 @@ def purge_old_reports() -> int:
         select(ImportBatch.id, ImportBatch.error_report_path)
         .where(ImportBatch.error_report_path.is_not(None), ImportBatch.finished_at < func.now() - timedelta(days=days))
     ).all()
-    purged = [batch_id for batch_id, path in old if Path(path).resolve().parent == ours]
+    purged = []
     for batch_id, path in old:
-        if batch_id in purged:
+        if Path(path).resolve().parent == ours:
             Path(path).unlink(missing_ok=True)
+            purged.append(batch_id)
     if purged:
         db.session.execute(update(ImportBatch).where(ImportBatch.id.in_(purged)).values(error_report_path=None))
     db.session.commit()
