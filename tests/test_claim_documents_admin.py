@@ -209,7 +209,7 @@ def test_deleting_takes_the_item_off_the_checklist_and_keeps_uploaded_documents(
                             "required": True}
     body = _mp_claim(client, book)
     assert [i["kind"] for i in body["checklist"]] == VEHICLE_DAMAGE[:-1]
-    assert [d["kind"] for d in body["documents"]] == ["repair_invoice"]
+    assert [(d["kind"], d["kind_label"]) for d in body["documents"]] == [("repair_invoice", "其他资料")]
 
 
 @pytest.mark.parametrize("how", ["optional", "delete"])

@@ -196,7 +196,9 @@ def get_claim(viewer: Viewer, claim_id: int) -> dict:
 
 
 def _document_row(doc: ClaimDocument, labels: dict[str, str]) -> dict:
-    return {"id": doc.id, "kind": doc.kind, "kind_label": labels.get(doc.kind, doc.kind),
+    # A document filed under an item since taken off the checklist reads as "other", not by its
+    # machine name.
+    return {"id": doc.id, "kind": doc.kind, "kind_label": labels.get(doc.kind, OTHER_KIND[1]),
             "content_type": doc.content_type, "size": doc.size, "original_name": doc.original_name,
             "uploaded_at": doc.uploaded_at}
 
