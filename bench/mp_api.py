@@ -8,9 +8,11 @@ the points service writes them). Then, one after the other, under the same gunic
 - bare: a Flask app with one JSON endpoint and nothing else (the baseline), and beside it, as a
   reference outside the targets, the same endpoint after one prepared `SELECT 1` on the worker's
   own connection (the least an endpoint that reads the database can cost on this machine);
-- the Baoyun app, driven at `GET /api/mp/points` and `GET /api/mp/policies` with the customer's
-  bearer token, and at `GET /healthz` (no token: one `SELECT 1` and one Redis PING) as another
-  reference,
+- the Baoyun app, driven with the customer's bearer token at `GET /api/mp/points`, at
+  `GET /api/mp/policies` (its defaults: every status, 20 a page) and at the request the
+  mini-program's 保单 tab makes when it opens (`?status=in_force&page=1&page_size=10`,
+  miniprogram/utils/paged-list.js); and at `GET /healthz` (no token: one `SELECT 1` and one Redis
+  PING) as another reference,
 
 and drives each with wrk (`-t2 -c32 --latency`, after a short warm-up, and only once every worker
 of both servers has finished importing its app), in ROUNDS rounds (both servers stay up; the idle
@@ -52,6 +54,8 @@ ROOT = Path(__file__).resolve().parent.parent
 CPU_GROUPS = {"gunicorn": ("python", "gunicorn"), "postgres": ("postgres",), "redis": ("redis",)}
 DEFAULT_WORKERS = 2 * (os.cpu_count() or 1)  # README: gunicorn --workers $((2*CPU))
 TARGET_RATIO = 0.5
+# What the mini-program's 保单 tab asks for when it opens (miniprogram/pages/policies, utils/paged-list.js).
+TAB_QUERY = "status=in_force&page=1&page_size=10"
 TARGET_P99_MS = 50.0
 
 
@@ -276,6 +280,8 @@ def main() -> None:
                             options.duration),
                         wrk("GET /api/mp/policies", f"{app_base}/api/mp/policies", token, options.connections,
                             options.duration),
+                        wrk(f"GET /api/mp/policies?{TAB_QUERY}", f"{app_base}/api/mp/policies?{TAB_QUERY}", token,
+                            options.connections, options.duration),
                         wrk("GET /healthz (reference)", f"{app_base}/healthz", None, options.connections,
                             options.duration),
                         wrk("bare + SELECT 1 (reference)", f"{bare_base}/bare/db", None, options.connections,
@@ -289,14 +295,14 @@ def main() -> None:
     print(f"database: {where}; Python {platform.python_version()}; {os.cpu_count()} CPUs; {gunicorn}; "
           f"wrk -t2 -c{options.connections} -d{options.duration}s; customer with {options.policies} policies, "
           f"{options.ledger} ledger entries")
-    print(f"round {'endpoint':<30}{'req/s':>10}{'p99 ms':>10}{'vs bare':>10}{'CPU ms/req':>12}  {'(' + ' / '.join(CPU_GROUPS) + ')':<34}load avg at start   non-2xx")
+    print(f"round {'endpoint':<58}{'req/s':>10}{'p99 ms':>10}{'vs bare':>10}{'CPU ms/req':>12}  {'(' + ' / '.join(CPU_GROUPS) + ')':<34}load avg at start   non-2xx")
     verdicts = []
     for n, results in enumerate(rounds, 1):
         bare = results[0]
         ok = True
         for r in results:
             ratio = r.rps / bare.rps
-            print(f"{n:<6}{r.name:<30}{r.rps:>10,.0f}{r.p99_ms:>10.1f}{ratio:>9.0%}{r.cpu_ms:>12.2f}  {' / '.join(f'{v:.2f}' for v in r.cpu_shares.values()):<34}"
+            print(f"{n:<6}{r.name:<58}{r.rps:>10,.0f}{r.p99_ms:>10.1f}{ratio:>9.0%}{r.cpu_ms:>12.2f}  {' / '.join(f'{v:.2f}' for v in r.cpu_shares.values()):<34}"
                   f"{r.load:<18} {r.non_2xx} {r.errors}")
             if r.name.startswith("GET /api/mp"):
                 ok = ok and ratio >= TARGET_RATIO and r.p99_ms < TARGET_P99_MS and r.non_2xx == 0
