@@ -70,8 +70,9 @@ def _state_cases(today) -> list[tuple]:
 def _page_statement(status: str):
     """The page as JSON text built by PostgreSQL, and the total: the same object per row as `_row`
     dumped by MpPolicyRow (labels from the same dicts). Each row of the page becomes one object
-    whole (`json_agg` of the row, keys in the order Flask sorts them): half PostgreSQL's work of
-    naming every key in a `json_build_object`. The total is its own count over the same rows."""
+    whole (`json_agg` of the row, keys in the order Flask sorts them), which costs PostgreSQL less
+    than a `json_build_object` naming every key on every row. The total is its own count over the
+    same policies (each has its vehicle, by foreign key, so the count needs no join)."""
     # Only values are bound per request. The customer's rows are picked by the scoping helper,
     # given a customer viewer whose id is the bound parameter.
     me = Viewer(channel=AuditChannel.api, customer_id=bindparam("customer_id", type_=Integer))
