@@ -222,3 +222,23 @@ def test_a_failing_read_raises_the_drivers_error_and_leaves_the_pool_usable(clie
         dividing.rows({"n": 6, "by": 0})
     assert dividing.rows({"n": 9, "by": -3}) == [(-3,)]
     assert client.get("/api/mp/points", headers=_token(book["me"])).get_json()["balance"] == 500
+
+
+def test_a_reads_constants_are_written_into_its_sql_and_only_named_parameters_are_bound(db, book):
+    from sqlalchemy import String, bindparam, literal, select
+
+    from app.services import mp_policies
+    from app.services.reads import Read
+
+    awkward = "它's a \\ label; DROP TABLE policies --"
+    echo = Read(select(literal(awkward, String).label("label"), literal(7).label("seven"),
+                       bindparam("name", type_=String).label("name"),
+                       bindparam("limit", 20, type_=db.Integer).label("limit")))
+    plan = echo._plan(db.engine.dialect)
+    assert plan.names == ("name", "limit")  # a named parameter stays one, with or without a default
+    assert echo.rows({"name": "张三", "limit": 5}) == [(awkward, 7, "张三", 5)]
+    assert echo.rows({"name": "'; --"}) == [(awkward, 7, "'; --", 20)]
+    # The policy list binds what varies per request, nothing else (its labels are in the SQL).
+    page = mp_policies._PAGES["in_force"]._plan(db.engine.dialect)
+    assert sorted(page.names) == ["customer_id", "limit", "offset", "today"]
+    assert "保障中" in page.sql.decode()

@@ -84,7 +84,7 @@ def _page_statement(status: str):
         Policy.end_date.label("end_date"),
         Policy.id.label("id"),
         Policy.line.label("line"),
-        case({line: label for line, label in LINE_LABELS.items()}, value=Policy.line).label("line_label"),
+        case(*((Policy.line == line, label) for line, label in LINE_LABELS.items())).label("line_label"),
         Policy.number.label("number"),
         Vehicle.plate.label("plate"),
         Policy.start_date.label("start_date"),
