@@ -172,6 +172,8 @@ def test_an_uncertain_message_is_resent_only_by_an_admin_who_asks(client, admin)
     assert again.status == MessageStatus.queued and again.attempts == 0
     # Resending a queued message is refused.
     assert client.post(f"/admin/outbox/{message.id}/resend").status_code == 409
+    missing = client.post(f"/admin/outbox/{message.id + 1}/resend")
+    assert missing.status_code == 404 and "消息不存在" in missing.get_data(as_text=True)
 
 
 def test_other_roles_get_no_message_pages(client, org):

@@ -139,6 +139,8 @@ def test_a_partner_key_is_shown_once_and_works(client, org):
         partner_service.partner_from_key(key)
     dealer_without = client.post("/admin/mall/partners", data={"name": "4S店", "kind": "dealer"})
     assert dealer_without.status_code == 422 and "请选择车商" in _text(dealer_without)
+    missing = client.post(f"/admin/mall/partners/{stored.id + 1}/key")
+    assert missing.status_code == 404 and "商户不存在" in _text(missing)
 
 
 def test_create_a_campaign_add_prizes_and_see_the_budget_used(client, org):

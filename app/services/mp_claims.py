@@ -32,6 +32,7 @@ from app.models import (
 from app.models.claim import CLAIM_STAGE_LABELS, CLAIM_STATUS_LABELS
 from app.models.member import ClaimDocumentRequirement
 from app.services import audit
+from app.services.lookups import get_or_404
 from app.services.pagination import PageResult
 from app.services.storage import StorageError, new_key, storage
 
@@ -325,10 +326,7 @@ def all_requirements() -> list[ClaimDocumentRequirement]:
 
 
 def get_requirement(requirement_id: int) -> ClaimDocumentRequirement:
-    requirement = db.session.get(ClaimDocumentRequirement, requirement_id)
-    if requirement is None:
-        raise NotFound("资料项不存在")
-    return requirement
+    return get_or_404(ClaimDocumentRequirement, requirement_id, "资料项不存在")
 
 
 def _duplicate_kind(kind: str) -> DomainError:

@@ -13,6 +13,7 @@ from app.errors import DomainError
 from app.extensions import db
 from app.models import AuditChannel, Staff
 from app.services import audit
+from app.services.lookups import get_or_404
 
 
 class LoginRefused(DomainError):
@@ -58,9 +59,7 @@ def set_password(staff_id: int, password: str, actor: Viewer) -> None:
     """Set a panel password; every token issued before stops working. Audited as a staff change."""
     if len(password) < 10:
         raise DomainError("密码至少10位", "weak_password", {"password": ["密码至少10位"]})
-    staff = db.session.get(Staff, staff_id)
-    if staff is None:
-        raise DomainError("员工不存在", "not_found", status=404)
+    staff = get_or_404(Staff, staff_id, "员工不存在")
     staff.password_hash = hash_password(password)
     staff.token_version += 1
     audit.record(actor, "update", "staff", staff.id, {"fields": ["password"]})

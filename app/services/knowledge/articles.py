@@ -23,6 +23,7 @@ from app.extensions import db
 from app.models.knowledge import KbArticle, KbCategory, KbPassage
 from app.services import audit
 from app.services.knowledge.segment import index_tokens
+from app.services.lookups import get_or_404
 from app.services.pagination import PageResult, paginate
 
 DEFAULT_CATEGORIES = (
@@ -80,10 +81,7 @@ def save_category(viewer: Viewer, category_id: int | None, data: dict) -> KbCate
 
 
 def get_category(category_id: int) -> KbCategory:
-    category = db.session.get(KbCategory, category_id)
-    if category is None:
-        raise NotFound("分类不存在")
-    return category
+    return get_or_404(KbCategory, category_id, "分类不存在")
 
 
 def category_by_name(name_or_code: str) -> KbCategory:

@@ -43,6 +43,7 @@ from app.models.messaging import (
     SubscriptionConsent,
 )
 from app.security.fields import cipher
+from app.services.lookups import get_or_404
 from app.services.messaging import rules
 from app.services.messaging.render import render
 from app.validators import validate_mobile
@@ -538,9 +539,7 @@ def _record_permanent(message: Claimed, worker: str, err: PermanentError) -> str
 
 def requeue(message_id: int) -> OutboxMessage:
     """Queue a failed or uncertain message again, from attempt one (an admin has checked it)."""
-    message = db.session.get(OutboxMessage, message_id, with_for_update=True, populate_existing=True)
-    if message is None:
-        raise DomainError("消息不存在", "not_found", status=404)
+    message = get_or_404(OutboxMessage, message_id, "消息不存在", with_for_update=True, populate_existing=True)
     if message.status not in (MessageStatus.failed, MessageStatus.uncertain):
         raise DomainError("只有发送失败或结果未知的消息可以重新发送", "not_resendable", status=409)
     if message.secret:

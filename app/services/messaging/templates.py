@@ -6,10 +6,11 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from app.auth.viewer import Viewer
-from app.errors import DomainError, NotFound
+from app.errors import DomainError
 from app.extensions import db
 from app.models.messaging import MessageChannel, MessageFormat, MessageTemplate
 from app.services import audit
+from app.services.lookups import get_or_404
 from app.services.messaging.defaults import DEFAULT_TEMPLATES
 from app.services.messaging.render import Rendered, TemplateError, parse_subscribe_body, render
 
@@ -24,10 +25,7 @@ def list_templates(channel: str | None = None) -> list[MessageTemplate]:
 
 
 def get_template(template_id: int) -> MessageTemplate:
-    template = db.session.get(MessageTemplate, template_id)
-    if template is None:
-        raise NotFound("消息模板不存在")
-    return template
+    return get_or_404(MessageTemplate, template_id, "消息模板不存在")
 
 
 def check(template: MessageTemplate, variables: dict | None = None) -> Rendered:

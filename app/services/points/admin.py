@@ -34,6 +34,7 @@ from app.models.points import (
     VoucherVerification,
 )
 from app.services import audit
+from app.services.lookups import get_or_404
 from app.services.pagination import PageResult, paginate
 from app.services.points import ledger
 from app.services.points.partners import issue_key
@@ -56,10 +57,7 @@ def list_items(viewer: Viewer, page: int, page_size: int) -> PageResult:
 
 def get_item(viewer: Viewer, item_id: int) -> MallItem:
     require_manager(viewer)
-    item = db.session.get(MallItem, item_id)
-    if item is None:
-        raise NotFound("商品不存在")
-    return item
+    return get_or_404(MallItem, item_id, "商品不存在")
 
 
 ITEM_FIELDS = ("name", "category", "description", "image_url", "price_points", "face_value", "limit_quantity",
@@ -161,9 +159,7 @@ def create_partner(viewer: Viewer, name: str, kind: PartnerKind, dealer_id: int 
 
 def rotate_partner_key(viewer: Viewer, partner_id: int) -> tuple[Partner, str]:
     require_manager(viewer)
-    partner = db.session.get(Partner, partner_id)
-    if partner is None:
-        raise NotFound("商户不存在")
+    partner = get_or_404(Partner, partner_id, "商户不存在")
     key = issue_key(partner)
     audit.record(viewer, "update", "partner", partner.id, {"key": "rotated"})
     db.session.commit()
@@ -172,9 +168,7 @@ def rotate_partner_key(viewer: Viewer, partner_id: int) -> tuple[Partner, str]:
 
 def set_partner_active(viewer: Viewer, partner_id: int, active: bool) -> Partner:
     require_manager(viewer)
-    partner = db.session.get(Partner, partner_id)
-    if partner is None:
-        raise NotFound("商户不存在")
+    partner = get_or_404(Partner, partner_id, "商户不存在")
     partner.active = active
     audit.record(viewer, "update", "partner", partner.id, {"active": active})
     db.session.commit()
@@ -200,10 +194,7 @@ def list_campaigns(viewer: Viewer, page: int, page_size: int) -> PageResult:
 
 def get_campaign(viewer: Viewer, campaign_id: int) -> Campaign:
     require_manager(viewer)
-    campaign = db.session.get(Campaign, campaign_id)
-    if campaign is None:
-        raise NotFound("活动不存在")
-    return campaign
+    return get_or_404(Campaign, campaign_id, "活动不存在")
 
 
 def save_campaign(viewer: Viewer, campaign_id: int | None, data: dict) -> Campaign:
